@@ -1,0 +1,191 @@
+"""Parallel scans of the diagonal linear recurrence (chapter 8).
+
+:func:`scan` computes, for every batch element and channel,
+
+    x_k = lam_k * x_{k-1} + b_k,    k = 0, ..., L-1,    x_{-1} = x0 (default 0),
+
+on torch tensors, with autograd with respect to ``lam``, ``b`` and ``x0``.
+Layout is channel-last: ``b`` has shape ``(B, L, N)`` (batch, time, channel).
+
+Backends (``SCAN_BACKENDS``):
+
+``"sequential"``
+    A plain loop over time, differentiated by torch autograd: the reference.
+``"parallel"``
+    Hillis-Steele log-depth scan in torch ops (any device).
+``"blelloch"``
+    Blelloch's work-efficient scan in torch ops (any device).
+``"chunked"``
+    Blocked scan: sequential inside chunks, vectorized across them, then a carry
+    pass (the default on CPU).
+``"triton"``
+    A Triton GPU kernel, forward and backward (the default on CUDA when Triton
+    is installed). Runs on CPU tensors under ``TRITON_INTERPRET=1`` (slow; for
+    tests).
+
+``parallel``, ``blelloch`` and ``chunked`` share one backward pass (the reversed
+scan, :mod:`ssmlib.scan._autograd`); the Triton backend has its own backward
+kernel.
+"""
+
+from __future__ import annotations
+
+import os
+
+import torch
+
+from .._validation import check_tensor
+from ._autograd import LinearScan
+from .chunked import default_chunk, scan_chunked
+from .parallel import (
+    blelloch_schedule,
+    combine,
+    hillis_steele_schedule,
+    scan_blelloch,
+    scan_hillis_steele,
+)
+from .sequential import scan_sequential
+
+__all__ = [
+    "scan",
+    "SCAN_BACKENDS",
+    "triton_available",
+    "scan_sequential",
+    "scan_hillis_steele",
+    "scan_blelloch",
+    "scan_chunked",
+    "default_chunk",
+    "combine",
+    "hillis_steele_schedule",
+    "blelloch_schedule",
+]
+
+#: Names accepted by ``scan(..., backend=...)`` besides ``"auto"``.
+SCAN_BACKENDS = ("sequential", "parallel", "blelloch", "chunked", "triton")
+
+_DTYPES = (torch.complex64, torch.complex128, torch.float32, torch.float64)
+
+_PRIMITIVES = {
+    "parallel": scan_hillis_steele,
+    "blelloch": scan_blelloch,
+    "chunked": scan_chunked,
+}
+
+
+def _interpret_mode() -> bool:
+    return os.environ.get("TRITON_INTERPRET", "0") not in ("", "0", "false", "False")
+
+
+def triton_available(device: torch.device | str | None = None) -> bool:
+    """True when the Triton backend can run on ``device``.
+
+    That needs the ``triton`` package and either a CUDA device or the
+    interpreter (``TRITON_INTERPRET=1``, any device, slow).
+    """
+    try:
+        import triton  # noqa: F401
+    except ImportError:
+        return False
+    if _interpret_mode():
+        return True
+    if device is None:
+        return torch.cuda.is_available()
+    return torch.device(device).type == "cuda"
+
+
+def _validate(lam, b, x0, backend):
+    if not isinstance(backend, str) or backend not in ("auto", *SCAN_BACKENDS):
+        raise ValueError(
+            f"backend must be 'auto' or one of {SCAN_BACKENDS}, got {backend!r}"
+        )
+    compiling = torch.compiler.is_compiling()
+    finite = not compiling  # a data-dependent check would break a compiled graph
+    check_tensor(b, "b", ndim=3, dtypes=_DTYPES, finite=finite)
+    check_tensor(lam, "lam", ndim=(1, 3), dtypes=_DTYPES, finite=finite)
+    if lam.dtype != b.dtype:
+        raise TypeError(f"lam must have the same dtype as b ({b.dtype}), got {lam.dtype}")
+    if lam.device != b.device:
+        raise ValueError(f"lam must be on the same device as b ({b.device}), got {lam.device}")
+    batch, length, n = b.shape
+    if lam.ndim == 1 and lam.shape[0] != n:
+        raise ValueError(
+            f"lam of shape (N,) must match the channel axis of b (N={n}), got shape {tuple(lam.shape)}"
+        )
+    if lam.ndim == 3 and lam.shape != b.shape:
+        raise ValueError(
+            f"time-varying lam must have the shape of b {tuple(b.shape)}, got {tuple(lam.shape)}"
+        )
+    if x0 is not None:
+        check_tensor(x0, "x0", ndim=2, dtypes=_DTYPES, finite=finite)
+        if x0.dtype != b.dtype:
+            raise TypeError(f"x0 must have the same dtype as b ({b.dtype}), got {x0.dtype}")
+        if x0.device != b.device:
+            raise ValueError(f"x0 must be on the same device as b ({b.device}), got {x0.device}")
+        if tuple(x0.shape) != (batch, n):
+            raise ValueError(f"x0 must have shape (B, N) = {(batch, n)}, got {tuple(x0.shape)}")
+    if backend == "auto":
+        backend = "triton" if (b.is_cuda and triton_available(b.device)) else "chunked"
+    if backend == "triton" and not triton_available(b.device):
+        raise ValueError(
+            "backend='triton' needs the triton package and a CUDA tensor "
+            "(or TRITON_INTERPRET=1 to run the kernel in the CPU interpreter); "
+            f"b is on {b.device}"
+        )
+    return backend
+
+
+def scan(
+    lam: torch.Tensor,
+    b: torch.Tensor,
+    x0: torch.Tensor | None = None,
+    backend: str = "auto",
+) -> torch.Tensor:
+    """Solve ``x_k = lam_k x_{k-1} + b_k`` for all ``k`` (eq. (eq-scan-recurrence)).
+
+    Parameters
+    ----------
+    lam : Tensor, shape (N,) or (B, L, N)
+        Coefficients: one per channel (time-invariant, as in the LRU) or one
+        per batch element, step and channel (time-varying). Same dtype and
+        device as ``b``. ``|lam| >= 1`` is allowed (the states then grow).
+    b : Tensor, shape (B, L, N), complex64, complex128, float32 or float64
+        Inputs, channel-last (batch, time, channel).
+    x0 : Tensor, shape (B, N), optional
+        Initial state ``x_{-1}``; zero if omitted.
+    backend : str
+        ``"auto"`` (Triton on CUDA when available, else ``"chunked"``) or one
+        of :data:`SCAN_BACKENDS`.
+
+    Returns
+    -------
+    Tensor, shape (B, L, N), dtype of ``b``
+        ``x[:, k]`` is the state after input ``k``.
+
+    Raises
+    ------
+    TypeError
+        If an argument is not a tensor or has the wrong dtype.
+    ValueError
+        For shape or device mismatch, non-finite values, an unknown backend or
+        an unavailable Triton backend.
+
+    Examples
+    --------
+    >>> import torch, ssmlib as sl
+    >>> lam = torch.tensor([0.5 + 0.0j])
+    >>> b = torch.ones(1, 3, 1, dtype=torch.complex64)
+    >>> sl.scan(lam, b)[0, :, 0].real
+    tensor([1.0000, 1.5000, 1.7500])
+    """
+    backend = _validate(lam, b, x0, backend)
+    if backend == "sequential":
+        return scan_sequential(lam, b, x0)
+    if x0 is not None:
+        # fold the initial state into the first input: b_0 <- b_0 + lam_0 x0
+        lam0 = lam if lam.ndim == 1 else lam[:, 0]
+        b = torch.cat([(b[:, 0] + lam0 * x0).unsqueeze(1), b[:, 1:]], dim=1)
+    if backend == "triton":
+        from .triton_kernel import scan_triton
+
+        return scan_triton(lam, b)
+    return LinearScan.apply(lam, b, _PRIMITIVES[backend])

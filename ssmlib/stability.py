@@ -1,0 +1,162 @@
+"""Eigenvalues and stability of continuous and discrete linear systems (chapters 2-3).
+
+A continuous-time system :math:`\\dot x = A x` is asymptotically stable when every
+eigenvalue of :math:`A` lies in the open left half-plane, :math:`\\operatorname{Re}\\lambda < 0`.
+A discrete-time system :math:`x_{k+1} = \\bar A x_k` is asymptotically stable when every
+eigenvalue lies inside the open unit disk, :math:`|\\bar\\lambda| < 1`.
+
+Discretizing with step :math:`\\Delta` maps each continuous eigenvalue :math:`\\lambda` to a
+discrete one (chapter 3):
+
+* zero-order hold: :math:`\\bar\\lambda = e^{\\lambda\\Delta}`,
+* bilinear (Tustin): :math:`\\bar\\lambda = (1 + \\lambda\\Delta/2) / (1 - \\lambda\\Delta/2)`,
+* forward Euler: :math:`\\bar\\lambda = 1 + \\lambda\\Delta`.
+
+The first two map the left half-plane into the unit disk for every :math:`\\Delta > 0`;
+forward Euler keeps :math:`\\lambda` inside only when
+:math:`\\Delta < -2\\operatorname{Re}\\lambda / |\\lambda|^2` (:func:`euler_stable_step`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._validation import as_array, as_square_matrix, check_positive
+
+__all__ = [
+    "is_stable_continuous",
+    "is_stable_discrete",
+    "spectral_radius",
+    "map_eigenvalues",
+    "euler_stable_step",
+    "DISCRETIZATION_METHODS",
+]
+
+#: Names accepted by :func:`map_eigenvalues` and :func:`ssmlib.discretize`.
+DISCRETIZATION_METHODS = ("zoh", "bilinear", "euler")
+
+
+def _eigs(eigs: Any, name: str = "eigs") -> np.ndarray:
+    """Validate a vector of eigenvalues: 1-D (a scalar is promoted), finite, complex."""
+    arr = as_array(eigs, name, ndim=(0, 1))
+    return np.atleast_1d(arr).astype(np.complex128)
+
+
+def is_stable_continuous(eigs: Any, *, tol: float = 0.0) -> bool:
+    """True when every eigenvalue has a strictly negative real part.
+
+    Parameters
+    ----------
+    eigs : array_like, shape (n,), complex
+        Eigenvalues of a continuous-time state matrix :math:`A`.
+    tol : float, >= 0
+        Margin: require :math:`\\operatorname{Re}\\lambda < -\\text{tol}`. With the default 0 a
+        purely imaginary eigenvalue (an undamped oscillator) is *not* asymptotically stable.
+
+    Returns
+    -------
+    bool
+    """
+    lam = _eigs(eigs)
+    tol = check_positive(tol, "tol", allow_zero=True)
+    return bool(np.all(lam.real < -tol))
+
+
+def is_stable_discrete(eigs: Any, *, tol: float = 0.0) -> bool:
+    """True when every eigenvalue lies strictly inside the unit circle.
+
+    Parameters
+    ----------
+    eigs : array_like, shape (n,), complex
+        Eigenvalues of a discrete-time state matrix :math:`\\bar A`.
+    tol : float, >= 0
+        Margin: require :math:`|\\bar\\lambda| < 1 - \\text{tol}`.
+
+    Returns
+    -------
+    bool
+    """
+    lam = _eigs(eigs)
+    tol = check_positive(tol, "tol", allow_zero=True)
+    return bool(np.all(np.abs(lam) < 1.0 - tol))
+
+
+def spectral_radius(A: Any) -> float:
+    """The largest eigenvalue modulus :math:`\\rho(A) = \\max_i |\\lambda_i(A)|`.
+
+    Parameters
+    ----------
+    A : array_like, shape (n, n)
+        Square matrix with finite entries.
+
+    Returns
+    -------
+    float
+    """
+    A = as_square_matrix(A, "A")
+    return float(np.max(np.abs(np.linalg.eigvals(A))))
+
+
+def map_eigenvalues(eigs: Any, dt: float, method: str = "zoh") -> np.ndarray:
+    """Map continuous-time eigenvalues to discrete-time ones for step ``dt``.
+
+    Parameters
+    ----------
+    eigs : array_like, shape (n,), complex
+        Continuous-time eigenvalues :math:`\\lambda`.
+    dt : float, > 0
+        Step :math:`\\Delta`.
+    method : {"zoh", "bilinear", "euler"}
+        ``"zoh"``: :math:`e^{\\lambda\\Delta}`; ``"bilinear"``:
+        :math:`(1+\\lambda\\Delta/2)/(1-\\lambda\\Delta/2)`; ``"euler"``: :math:`1+\\lambda\\Delta`.
+
+    Returns
+    -------
+    ndarray, shape (n,), complex128
+        The eigenvalues of the discretized state matrix.
+
+    Raises
+    ------
+    ValueError
+        For ``dt <= 0``, an unknown ``method``, or a bilinear pole
+        (:math:`\\lambda\\Delta = 2`, where :math:`I - A\\Delta/2` is singular).
+    """
+    lam = _eigs(eigs)
+    dt = check_positive(dt, "dt")
+    if method == "zoh":
+        return np.exp(lam * dt)
+    if method == "bilinear":
+        den = 1.0 - lam * dt / 2.0
+        if np.any(den == 0):
+            raise ValueError("eigs: lambda * dt = 2 is a pole of the bilinear map")
+        return (1.0 + lam * dt / 2.0) / den
+    if method == "euler":
+        return 1.0 + lam * dt
+    raise ValueError(f"method must be one of {DISCRETIZATION_METHODS}, got {method!r}")
+
+
+def euler_stable_step(eigs: Any) -> float:
+    """The largest step for which forward Euler keeps every eigenvalue in the unit disk.
+
+    :math:`|1 + \\lambda\\Delta|^2 = 1 + 2\\Delta\\operatorname{Re}\\lambda + \\Delta^2|\\lambda|^2 < 1`
+    holds exactly when :math:`0 < \\Delta < -2\\operatorname{Re}\\lambda/|\\lambda|^2`, so the answer
+    is the minimum of that bound over the eigenvalues. Every step *strictly below* the
+    returned value is stable; the value itself puts an eigenvalue on the unit circle.
+
+    Parameters
+    ----------
+    eigs : array_like, shape (n,), complex
+        Continuous-time eigenvalues.
+
+    Returns
+    -------
+    float
+        The bound (``0.0`` when some eigenvalue has :math:`\\operatorname{Re}\\lambda \\ge 0`:
+        then no step is stable).
+    """
+    lam = _eigs(eigs)
+    if np.any(lam.real >= 0):
+        return 0.0
+    return float(np.min(-2.0 * lam.real / np.abs(lam) ** 2))

@@ -1,0 +1,288 @@
+"""Linear time-invariant state space systems (chapters 1-3).
+
+Continuous time (chapter 1, eq. ``eq-smd-ss``):
+
+.. math::  \\dot x(t) = A x(t) + B u(t), \\qquad y(t) = C x(t) + D u(t)
+
+Discrete time (chapter 3):
+
+.. math::  x_{k+1} = \\bar A x_k + \\bar B u_k, \\qquad y_k = \\bar C x_k + \\bar D u_k
+
+Shapes: ``n`` states, ``m`` inputs, ``p`` outputs; ``A`` is (n, n), ``B`` (n, m),
+``C`` (p, n), ``D`` (p, m).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.linalg import expm
+
+from ._validation import as_array, as_square_matrix, check_positive
+from .stability import is_stable_continuous, is_stable_discrete
+
+__all__ = ["StateSpace", "DiscreteStateSpace"]
+
+
+def _system_matrices(
+    A: Any, B: Any, C: Any, D: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Validate (A, B, C, D) and bring them to 2-D shapes (n,n), (n,m), (p,n), (p,m).
+
+    ``B`` given as a vector of length n is one input column; ``C`` given as a vector of
+    length n is one output row; ``D`` given as ``None`` means zeros and a scalar is
+    broadcast to (p, m).
+    """
+    A = as_square_matrix(A, "A")
+    n = A.shape[0]
+    B = as_array(B, "B", ndim=(1, 2))
+    if B.ndim == 1:
+        B = B.reshape(-1, 1)
+    if B.shape[0] != n:
+        raise ValueError(f"B must have n={n} rows (one per state), got shape {B.shape}")
+    m = B.shape[1]
+    C = as_array(C, "C", ndim=(1, 2))
+    if C.ndim == 1:
+        C = C.reshape(1, -1)
+    if C.shape[1] != n:
+        raise ValueError(f"C must have n={n} columns (one per state), got shape {C.shape}")
+    p = C.shape[0]
+    if D is None:
+        D = np.zeros((p, m))
+    else:
+        D = as_array(D, "D", ndim=(0, 1, 2))
+        if D.ndim == 0:
+            D = np.full((p, m), D.item(), dtype=D.dtype)
+        elif D.ndim == 1:
+            if D.size != p * m or min(p, m) != 1:
+                raise ValueError(f"D must have shape (p, m)=({p}, {m}), got shape {D.shape}")
+            D = D.reshape(p, m)
+        elif D.shape != (p, m):
+            raise ValueError(f"D must have shape (p, m)=({p}, {m}), got shape {D.shape}")
+    return A, B, C, D
+
+
+def _inputs(u: Any, L: int, m: int, name: str = "u") -> np.ndarray:
+    """Validate an input sequence: ``None`` -> zeros; (L,) allowed when m = 1; -> (L, m)."""
+    if u is None:
+        return np.zeros((L, m))
+    u = as_array(u, name, ndim=(1, 2))
+    if u.ndim == 1:
+        if m != 1:
+            raise ValueError(f"{name} must have shape (L, m)=({L}, {m}); a 1-D {name} needs m=1")
+        u = u.reshape(-1, 1)
+    if u.shape != (L, m):
+        raise ValueError(f"{name} must have shape (L, m)=({L}, {m}), got shape {u.shape}")
+    return u
+
+
+def _initial_state(x0: Any, n: int) -> np.ndarray:
+    """Validate an initial state: ``None`` -> zeros; shape (n,)."""
+    if x0 is None:
+        return np.zeros(n)
+    x0 = as_array(x0, "x0", ndim=1)
+    if x0.shape != (n,):
+        raise ValueError(f"x0 must have shape (n,)=({n},), got shape {x0.shape}")
+    return x0
+
+
+class StateSpace:
+    """A continuous-time LTI system :math:`\\dot x = Ax + Bu,\\ y = Cx + Du`.
+
+    Parameters
+    ----------
+    A : array_like, shape (n, n)
+        State matrix.
+    B : array_like, shape (n, m) or (n,)
+        Input matrix (a vector is a single input).
+    C : array_like, shape (p, n) or (n,)
+        Output matrix (a vector is a single output).
+    D : array_like, shape (p, m), scalar or None
+        Feedthrough; ``None`` (default) means zeros, a scalar fills (p, m).
+
+    Attributes
+    ----------
+    A, B, C, D : ndarray
+        The validated matrices, float64 (complex128 if any input was complex).
+    n, m, p : int
+        Numbers of states, inputs and outputs.
+
+    Raises
+    ------
+    ValueError
+        Non-square ``A``, mismatched shapes (the message names the matrix), non-finite
+        entries.
+    """
+
+    def __init__(self, A: Any, B: Any, C: Any, D: Any = None) -> None:
+        self.A, self.B, self.C, self.D = _system_matrices(A, B, C, D)
+
+    @property
+    def n(self) -> int:
+        """Number of states."""
+        return self.A.shape[0]
+
+    @property
+    def m(self) -> int:
+        """Number of inputs."""
+        return self.B.shape[1]
+
+    @property
+    def p(self) -> int:
+        """Number of outputs."""
+        return self.C.shape[0]
+
+    def __repr__(self) -> str:
+        return f"StateSpace(n={self.n}, m={self.m}, p={self.p})"
+
+    def eigenvalues(self) -> np.ndarray:
+        """Eigenvalues of ``A``, shape (n,), complex128 (sorted by decreasing real part)."""
+        lam = np.linalg.eigvals(self.A).astype(np.complex128)
+        return lam[np.lexsort((-lam.imag, -lam.real))]
+
+    def is_stable(self) -> bool:
+        """Asymptotic stability: every eigenvalue of ``A`` has negative real part."""
+        return is_stable_continuous(self.eigenvalues())
+
+    def simulate(
+        self, t: Any, u: Any = None, x0: Any = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Exact response to a piecewise-constant (zero-order-hold) input.
+
+        The input ``u[k]`` is held constant on :math:`[t_k, t_{k+1})`. On each interval of
+        length :math:`h_k = t_{k+1} - t_k` the state is propagated exactly with the block
+        matrix exponential
+
+        .. math::
+            \\exp\\left(h_k \\begin{bmatrix} A & B \\\\ 0 & 0 \\end{bmatrix}\\right)
+            = \\begin{bmatrix} e^{A h_k} & \\int_0^{h_k} e^{A s}\\,ds\\,B \\\\ 0 & I \\end{bmatrix},
+            \\qquad x_{k+1} = e^{A h_k} x_k + \\Big(\\int_0^{h_k} e^{A s} ds\\Big) B u_k,
+
+        computed once per distinct step. For a uniform grid this equals
+        ``scipy.signal.lsim(..., interp=False)``.
+
+        Parameters
+        ----------
+        t : array_like, shape (L,)
+            Strictly increasing times, L >= 1.
+        u : array_like, shape (L, m) or (L,) when m = 1, optional
+            Input samples; ``None`` means zero input (the free response).
+        x0 : array_like, shape (n,), optional
+            State at ``t[0]``; zeros by default.
+
+        Returns
+        -------
+        y : ndarray, shape (L, p)
+            Outputs :math:`y(t_k) = C x(t_k) + D u_k`.
+        x : ndarray, shape (L, n)
+            States :math:`x(t_k)`; ``x[0] == x0``.
+        """
+        t = as_array(t, "t", ndim=1, complex_ok=False)
+        L = t.size
+        if L == 0:
+            raise ValueError("t must contain at least one time")
+        steps = np.diff(t)
+        if np.any(steps <= 0):
+            raise ValueError("t must be strictly increasing")
+        u = _inputs(u, L, self.m)
+        x0 = _initial_state(x0, self.n)
+        n, m = self.n, self.m
+        dtype = np.result_type(self.A, self.B, u, x0)
+        x = np.empty((L, n), dtype=dtype)
+        x[0] = x0
+        if L > 1:
+            # One block exponential per distinct step (a uniform grid needs only a few).
+            unique_steps, which = np.unique(steps, return_inverse=True)
+            M = np.zeros((n + m, n + m), dtype=np.result_type(self.A, self.B))
+            M[:n, :n] = self.A
+            M[:n, n:] = self.B
+            Phi = [expm(h * M)[:n] for h in unique_steps]  # each (n, n + m)
+            for k in range(L - 1):
+                P = Phi[which[k]]
+                x[k + 1] = P[:, :n] @ x[k] + P[:, n:] @ u[k]
+        y = x @ self.C.T + u @ self.D.T
+        return y, x
+
+
+class DiscreteStateSpace:
+    """A discrete-time LTI system :math:`x_{k+1} = \\bar A x_k + \\bar B u_k,\\ y_k = \\bar C x_k + \\bar D u_k`.
+
+    Parameters
+    ----------
+    A, B, C, D : array_like
+        As for :class:`StateSpace` (shapes (n, n), (n, m), (p, n), (p, m)).
+    dt : float, > 0
+        The sampling step :math:`\\Delta` the system was obtained with (in time units).
+
+    Attributes
+    ----------
+    A, B, C, D : ndarray
+        The validated matrices.
+    dt : float
+        Sampling step.
+    """
+
+    def __init__(self, A: Any, B: Any, C: Any, D: Any = None, dt: float = 1.0) -> None:
+        self.A, self.B, self.C, self.D = _system_matrices(A, B, C, D)
+        self.dt = check_positive(dt, "dt")
+
+    @property
+    def n(self) -> int:
+        """Number of states."""
+        return self.A.shape[0]
+
+    @property
+    def m(self) -> int:
+        """Number of inputs."""
+        return self.B.shape[1]
+
+    @property
+    def p(self) -> int:
+        """Number of outputs."""
+        return self.C.shape[0]
+
+    def __repr__(self) -> str:
+        return f"DiscreteStateSpace(n={self.n}, m={self.m}, p={self.p}, dt={self.dt:g})"
+
+    def eigenvalues(self) -> np.ndarray:
+        """Eigenvalues of ``A``, shape (n,), complex128 (sorted by decreasing modulus)."""
+        lam = np.linalg.eigvals(self.A).astype(np.complex128)
+        return lam[np.lexsort((-lam.imag, -np.abs(lam)))]
+
+    def is_stable(self) -> bool:
+        """Asymptotic stability: every eigenvalue of ``A`` inside the unit circle."""
+        return is_stable_discrete(self.eigenvalues())
+
+    def simulate(
+        self, u: Any, x0: Any = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Run the recurrence for L steps.
+
+        Parameters
+        ----------
+        u : array_like, shape (L, m) or (L,) when m = 1
+            Input sequence.
+        x0 : array_like, shape (n,), optional
+            Initial state :math:`x_0`; zeros by default.
+
+        Returns
+        -------
+        y : ndarray, shape (L, p)
+            Outputs :math:`y_k = \\bar C x_k + \\bar D u_k`, k = 0..L-1.
+        x : ndarray, shape (L, n)
+            States :math:`x_k`, k = 0..L-1 (``x[0] == x0``), as in ``scipy.signal.dlsim``.
+        """
+        u_arr = as_array(u, "u", ndim=(1, 2))
+        L = u_arr.shape[0]
+        if L == 0:
+            raise ValueError("u must contain at least one step")
+        u_arr = _inputs(u_arr, L, self.m)
+        x0 = _initial_state(x0, self.n)
+        dtype = np.result_type(self.A, self.B, u_arr, x0)
+        x = np.empty((L, self.n), dtype=dtype)
+        x[0] = x0
+        for k in range(L - 1):
+            x[k + 1] = self.A @ x[k] + self.B @ u_arr[k]
+        y = x @ self.C.T + u_arr @ self.D.T
+        return y, x

@@ -1,0 +1,64 @@
+"""The built book: one page per chapter, figures, offline math, sliders, references, API."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = [pytest.mark.book, pytest.mark.slow]
+
+
+def toc_pages() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = [toc["root"]]
+    for part in toc.get("parts", []):
+        pages += [c["file"] for c in part["chapters"]]
+    return pages
+
+
+def chapter_pages() -> list[str]:
+    return [p for p in toc_pages() if re.match(r"book/\d\d_", p)]
+
+
+def test_index_and_one_page_per_toc_entry(built_book):
+    assert (built_book / "index.html").exists()
+    for page in toc_pages():
+        assert (built_book / f"{page}.html").exists(), f"no HTML page for {page}"
+
+
+@pytest.mark.parametrize("page", chapter_pages())
+def test_chapter_page_has_figures_and_a_slider(built_book, page):
+    html = (built_book / f"{page}.html").read_text()
+    # figures computed at build time are embedded (PNG outputs are written as image files)
+    n_img = len(re.findall(r"<img[^>]+src=\"(?:\.\./_images/|data:image/png)", html))
+    assert n_img >= 2, f"{page}: only {n_img} figures"
+    assert 'class="ssm-explorer"' in html, f"{page}: no precomputed slider figure"
+    assert "Traceback (most recent call last)" not in html, f"{page}: a cell printed a traceback"
+
+
+def test_math_and_scripts_are_served_locally(built_book):
+    for page in toc_pages():
+        html = (built_book / f"{page}.html").read_text()
+        assert "_static/mathjax/tex-chtml.js" in html, f"{page}: MathJax is not the vendored copy"
+        external = re.findall(r"<script[^>]+src=\"(https?://[^\"]+)\"", html)
+        assert not external, f"{page} loads scripts from the network: {external}"
+    assert (built_book / "_static" / "mathjax" / "tex-chtml.js").exists()
+
+
+def test_bibliography_and_api_pages(built_book):
+    bib = (built_book / "book" / "bibliography.html").read_text()
+    assert "Resurrecting Recurrent Neural Networks" in bib
+    api = (built_book / "book" / "api.html").read_text()
+    for name in ("Explorer", "StateSpace", "SpringMassDamper", "discretize"):
+        assert name in api, f"API page does not document {name}"
+
+
+def test_page_sizes_are_reasonable(built_book):
+    sizes = {p: p.stat().st_size for p in built_book.rglob("*.html")}
+    largest, size = max(sizes.items(), key=lambda kv: kv[1])
+    print(f"\nlargest page: {largest.relative_to(built_book)} {size / 1e6:.2f} MB")
+    assert size < 12e6, f"{largest} is {size / 1e6:.1f} MB"
