@@ -44,8 +44,71 @@ from .stability import (
 from .discretize import bilinear, discretize, euler, zoh, zoh_diagonal
 
 # --- recurrences and RNNs (chapters 4-5) ------------------------------------
+from .recurrence import (
+    attention_step,
+    causal_convolution,
+    convolution_kernel,
+    linear_recurrence,
+    recurrence_step,
+    unroll_closed_form,
+)
+from .propagation import (
+    DEFAULT_EMBEDDING,
+    REGIMES,
+    AaAbResult,
+    aa_vs_ab,
+    propagation_regime,
+    pulse_response,
+    pulse_sequence,
+)
+from .rnn import (
+    BifurcationDiagram,
+    basin_of_attraction,
+    bifurcation_diagram,
+    fixed_point_multiplier,
+    fixed_point_sensitivity,
+    fixed_points,
+    fold_points,
+    gradient_wrt_b,
+    gradient_wrt_x0,
+    hopf_equilibrium_radii,
+    hopf_normal_form,
+    hopf_radial_rhs,
+    hopf_rhs,
+    is_stable_fixed_point,
+    linear_rnn_autograd,
+    linear_rnn_jacobian,
+    linear_rnn_loss_and_grads,
+    linear_rnn_torch,
+    one_neuron_iterate,
+    one_neuron_step,
+)
 
 # --- Koopman and diagonalization (chapters 6-7) -----------------------------
+from .koopman import (
+    DMDResult,
+    Dictionary,
+    EDMDResult,
+    SlowManifoldSystem,
+    dmd,
+    edmd,
+    monomial_dictionary,
+    polynomial_dictionary,
+    slow_manifold_system,
+)
+from .diagonalization import (
+    Diagonalization,
+    DiagonalizationError,
+    PTDResult,
+    backward_error,
+    compare_diagonalizations,
+    diagonalize,
+    eigenvector_condition_number,
+    hippo_legs,
+    perturb_then_diagonalize,
+    to_diagonal_ssm,
+)
+from .parameterization import lambda_from_params, params_from_lambda, sample_ring
 
 # --- parallel scans (chapter 8) ----------------------------------------------
 # note: the function ``scan`` shadows the subpackage attribute ``ssmlib.scan``;
@@ -53,3 +116,7 @@ from .discretize import bilinear, discretize, euler, zoh, zoh_diagonal
 from .scan import SCAN_BACKENDS, scan, triton_available
 
 # --- LRU and LRA (chapters 9-10) ---------------------------------------------
+from . import data
+from .lru import LRU, LRUBlock, LRUClassifier, lru_param_groups
+# The training loop and CLI (``python -m ssmlib.train``) is not imported here: use
+# ``import ssmlib.train`` (or ``from ssmlib.train import train``) when needed.

@@ -298,7 +298,8 @@ def perturb_then_diagonalize(
         E = E + 1j * rng.standard_normal(A.shape)
     norm_A = np.linalg.norm(A, 2)
     E = E * (eps * norm_A / np.linalg.norm(E, 2))
-    eigvals, V, V_inv, _, cond = diagonalize(A + E, check=False)
+    dec = diagonalize(A + E, check=False)
+    eigvals, V, V_inv, cond = dec.eigvals, dec.V, dec.V_inv, dec.condition_number
     err = backward_error(A, eigvals, V, V_inv) if np.all(np.isfinite(V_inv)) else float("inf")
     return PTDResult(eigvals, V, V_inv, E, err, cond)
 

@@ -151,8 +151,9 @@ def sample_ring(
         The eigenvalues, :math:`\\lambda = \\exp(-\\exp(\\nu_{\\log}) + i \\exp(\\theta_{\\log}))`.
     nu_log, theta_log : ndarray, shape (n,), float64
         Only with ``return_params=True``. With ``r_max = 1`` and :math:`u_1` close to 1,
-        ``nu_log`` can be very negative (:math:`|\\lambda|` rounds to 1); it is finite
-        as long as :math:`u_1 < 1`, which ``Generator.random`` guarantees.
+        ``nu_log`` can be very negative (:math:`|\\lambda|` rounds to 1 in float64); with
+        ``r_min = 0`` and :math:`u_1 = 0` (probability :math:`2^{-53}`) it is ``+inf`` and
+        :math:`\\lambda = 0`.
 
     Raises
     ------

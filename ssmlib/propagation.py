@@ -16,7 +16,7 @@ for the piecewise-constant pulses used here, and run as the recurrence of
 Because the system is linear, the two final states differ only by the response to the
 difference of the last tokens, :math:`a - b`. How large that difference still is a time
 :math:`\\tau` after the pulse is governed by :math:`|e^{\\lambda\\tau}| = e^{-\\nu\\tau}`:
-the three regimes of :func:`regime`.
+the three regimes of :func:`propagation_regime`.
 """
 
 from __future__ import annotations
@@ -36,14 +36,14 @@ __all__ = [
     "AaAbResult",
     "aa_vs_ab",
     "pulse_response",
-    "regime",
+    "propagation_regime",
     "REGIMES",
 ]
 
 #: The embedding of the seed experiment: token a is +1, token b is -1.
 DEFAULT_EMBEDDING: dict[str, float] = {"a": 1.0, "b": -1.0}
 
-#: Names returned by :func:`regime`.
+#: Names returned by :func:`propagation_regime`.
 REGIMES = ("negative damping", "low damping", "high damping")
 
 
@@ -147,7 +147,7 @@ class AaAbResult:
     lam_bar : complex
         Discrete eigenvalue :math:`e^{\\lambda\\,dt}`.
     regime : str
-        One of :data:`REGIMES` (see :func:`regime`).
+        One of :data:`REGIMES` (see :func:`propagation_regime`).
     """
 
     t: np.ndarray
@@ -195,7 +195,7 @@ def aa_vs_ab(
         As in :func:`pulse_sequence`; by default the signal lasts ``2 * spacing``, so the
         final state is read ``spacing`` seconds after the second onset.
     survival : float in (0, 1)
-        Threshold used by :func:`regime`.
+        Threshold used by :func:`propagation_regime`.
 
     Returns
     -------
@@ -224,7 +224,7 @@ def aa_vs_ab(
         distance=float(abs(x_aa[-1] - x_ab[-1])),
         lam=lam,
         lam_bar=complex(lam_bar[0]),
-        regime=regime(nu, spacing, survival=survival),
+        regime=propagation_regime(nu, spacing, survival=survival),
     )
 
 
@@ -272,7 +272,7 @@ def pulse_response(
     return np.where(s <= 0, 0.0, np.where(s <= width, during, after))
 
 
-def regime(nu: float, spacing: float = 10.0, *, survival: float = 0.1) -> str:
+def propagation_regime(nu: float, spacing: float = 10.0, *, survival: float = 0.1) -> str:
     """Classify the damping :math:`\\nu` by how much of a token survives one spacing.
 
     The fraction of a state's magnitude left after ``spacing`` seconds is

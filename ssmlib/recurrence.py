@@ -22,8 +22,8 @@ and, when :math:`x_{-1} = 0`, the output is a causal convolution of the input wi
 
     y_k = \\sum_{j=0}^{k} K_j u_{k-j}. \\qquad\\qquad (4.3)
 
-Conventions used throughout ssmlib
-----------------------------------
+**Conventions used throughout ssmlib.**
+
 * **time axis first, channels last**: an input sequence has shape ``(L, H)``, a state
   trajectory ``(L, N)``, an output ``(L, P)``;
 * ``x[k]`` is the state *after* reading ``u[k]``; the optional initial state ``x0`` is the

@@ -56,8 +56,7 @@ def browser():
 
 
 def pages(built_book: Path) -> list[str]:
-    out = ["index.html"]
-    out += sorted(str(p.relative_to(built_book)) for p in (built_book / "book").glob("*.html"))
+    out = sorted(str(p.relative_to(built_book)) for p in (built_book / "book").glob("*.html"))
     return out
 
 
@@ -82,6 +81,14 @@ def open_page(browser, url: str):
     page.route("**/*", route)
     page.goto(url, wait_until="load")
     return page, problems
+
+
+def test_index_leads_to_the_introduction(built_book, server, browser):
+    page, problems = open_page(browser, f"{server}/index.html")
+    page.wait_for_url("**/book/intro.html", timeout=10000)
+    assert "state space" in page.title().lower()
+    page.close()
+    assert not problems, problems
 
 
 def test_every_page_loads_offline_without_errors(built_book, server, browser):

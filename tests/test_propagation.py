@@ -15,7 +15,7 @@ from ssmlib.propagation import (
     aa_vs_ab,
     pulse_response,
     pulse_sequence,
-    regime,
+    propagation_regime,
 )
 
 
@@ -104,9 +104,8 @@ def test_result_independent_of_dt_for_grid_aligned_pulses():
     assert a.distance == pytest.approx(b.distance, rel=1e-10)
 
 
-def test_distance_depends_on_damping_not_frequency():
-    # |x_aa - x_ab| = 2 |(e^{lam (T-10)} - e^{lam (T-11)}) / lam|: changing theta keeps |e^{lam t}|
-    # but changes the pulse integral only through lam in the denominator and the phase factor.
+def test_distance_decreases_with_damping():
+    # |x_aa(T) - x_ab(T)| = 2 |e^{lam (T-10)} - e^{lam (T-11)}| / |lam| ~ 2 e^{-nu (T - 11)}.
     low = aa_vs_ab(0.02, 0.5)
     high = aa_vs_ab(1.0, 0.5)
     neg = aa_vs_ab(-0.05, 0.5)
@@ -124,13 +123,13 @@ def test_trajectories_identical_before_second_token():
 
 
 def test_regimes_and_thresholds():
-    assert regime(-0.01) == "negative damping"
-    assert regime(0.0) == "low damping"
+    assert propagation_regime(-0.01) == "negative damping"
+    assert propagation_regime(0.0) == "low damping"
     boundary = np.log(10) / 10
-    assert regime(boundary * 0.99) == "low damping"
-    assert regime(boundary * 1.01) == "high damping"
-    assert regime(0.05, spacing=100.0) == "high damping"
-    assert regime(0.05, spacing=100.0, survival=0.001) == "low damping"
+    assert propagation_regime(boundary * 0.99) == "low damping"
+    assert propagation_regime(boundary * 1.01) == "high damping"
+    assert propagation_regime(0.05, spacing=100.0) == "high damping"
+    assert propagation_regime(0.05, spacing=100.0, survival=0.001) == "low damping"
     assert set(REGIMES) == {"negative damping", "low damping", "high damping"}
     assert aa_vs_ab(1.0, 0.0).regime == "high damping"
 
@@ -138,9 +137,9 @@ def test_regimes_and_thresholds():
 @pytest.mark.parametrize(
     "call, exc, match",
     [
-        (lambda: regime(0.1, survival=1.5), ValueError, "survival"),
-        (lambda: regime(float("nan")), ValueError, "nu"),
-        (lambda: regime("x"), TypeError, "nu"),
+        (lambda: propagation_regime(0.1, survival=1.5), ValueError, "survival"),
+        (lambda: propagation_regime(float("nan")), ValueError, "nu"),
+        (lambda: propagation_regime("x"), TypeError, "nu"),
         (lambda: aa_vs_ab(0.1, float("inf")), ValueError, "theta"),
         (lambda: aa_vs_ab(0.1, 0.0, embedding={"a": [1, 0], "b": [0, 1]}), ValueError, "scalar"),
         (lambda: pulse_response(0.0, 0.0, [1.0], onset=0.0), ValueError, "lambda"),

@@ -7,3 +7,9 @@ Each builder returns a :class:`ssmlib.widgets.Explorer`; a chapter calls
 from __future__ import annotations
 
 # One import line per module (each chapter group adds its own).
+from .mechanics import spring_mass_damper_explorer, root_locus_explorer
+from .discretization import discretization_explorer
+from .koopman import koopman_explorer
+from .diagonalization import ring_init_explorer
+from .recurrence import aa_ab_explorer
+from .rnn import bifurcation_explorer

@@ -170,8 +170,9 @@ def blelloch_schedule(n: int) -> list[tuple[str, list[tuple[int, int]]]]:
     list of (phase, pairs)
         ``phase`` is ``"up"`` or ``"down"``. In the up-sweep a pair
         ``(src, dst)`` means ``e_dst <- e_src o e_dst``. In the down-sweep it
-        means ``(e_src, e_dst) <- (e_dst, e_dst o e_src)``; before the first
-        down-sweep level the last element is set to the identity.
+        means ``(e_src, e_dst) <- (e_dst, e_dst o e_src)``. Between the two
+        phases the last element is set to the identity ``(1, 0)``; the result
+        is the exclusive scan (combine it with the inputs for the inclusive one).
     """
     if not isinstance(n, int) or n < 1 or n & (n - 1):
         raise ValueError(f"n must be a positive power of two, got {n!r}")

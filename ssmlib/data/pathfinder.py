@@ -1,0 +1,503 @@
+"""Pathfinder: are the two dots joined by one dashed curve? (Long Range Arena, chapter 10).
+
+Pathfinder (Linsley et al. 2018, ``linsley2018learning``) shows two circular
+markers and several curvy dashed paths; the label is 1 when both markers sit at
+the two ends of the *same* path, 0 when they sit on different paths. LRA
+(``tay2021long``) feeds the image pixel by pixel: a 32x32 image is a sequence of
+1024 grey levels, and Path-X (128x128) one of 16384.
+
+Generator
+---------
+:func:`generate_pathfinder` draws pathfinder-*style* images; it follows the idea
+of the original generator (as summarized in ``REFERENCE-NOTES.md``), not its
+code: each path is a chain of short straight dashes ("paddles") separated by
+gaps, whose heading turns by at most ``max_turn`` radians from one paddle to the
+next; two target paths of ``n_paddles`` paddles and a few short distractor paths
+are placed so that no two paths come closer than ``min_separation`` pixels
+(paths never touch, so "connected" is a property of the drawing, not only of the
+label); markers are filled disks. Lines are rendered with anti-aliasing from the
+exact pixel-to-segment distance. With ``dashed=False`` the paths are drawn solid,
+which lets the tests check connectivity with a flood fill.
+
+Release layout and loader
+-------------------------
+The LRA release stores ``pathfinderR/curv_contour_length_14/imgs/<batch>/sample_<i>.png``
+with ``pathfinderR/curv_contour_length_14/metadata/<batch>.npy``. Despite the
+name, a metadata file is *text*: one space-separated row per image, ``subdir
+filename index label ...`` (e.g. ``imgs/0 sample_0.png 0 1 ...``).
+:func:`write_pathfinder_tree` writes that layout and :func:`load_pathfinder`
+reads it. The loader parses text and never unpickles: a genuine ``.npy`` file is
+read with ``numpy.load(allow_pickle=False)``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+__all__ = [
+    "PathfinderConfig",
+    "PRESETS",
+    "generate_pathfinder",
+    "render_sample",
+    "write_pathfinder_tree",
+    "load_pathfinder",
+    "split_indices",
+    "PathfinderDataset",
+]
+
+CONTOUR_DIR = "curv_contour_length_14"
+
+
+@dataclass
+class PathfinderConfig:
+    """Geometry of generated images (lengths in pixels).
+
+    Parameters
+    ----------
+    resolution : int
+        Image side (32 for LRA Pathfinder, 128 for Path-X).
+    n_paddles : int
+        Paddles per target path (the release's "contour length" is 14).
+    paddle_length, gap : float
+        Length of one dash and of the gap after it.
+    thickness : float
+        Line width.
+    marker_radius : float
+        Radius of the two endpoint markers.
+    max_turn : float
+        Largest change of heading between consecutive paddles, radians.
+    n_distractors : int
+        Short distractor paths (placed when room is found).
+    distractor_paddles : int
+        Paddles per distractor.
+    min_separation : float
+        Smallest distance between the centre lines of two different paths.
+    """
+
+    resolution: int = 32
+    n_paddles: int = 14
+    paddle_length: float = 1.5
+    gap: float = 1.0
+    thickness: float = 1.0
+    marker_radius: float = 1.5
+    max_turn: float = math.pi / 4
+    n_distractors: int = 5
+    distractor_paddles: int = 4
+    min_separation: float = 2.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.resolution, (int, np.integer)) or self.resolution < 8:
+            raise ValueError(f"resolution must be an int >= 8, got {self.resolution!r}")
+        for name in ("n_paddles", "distractor_paddles"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.n_distractors < 0:
+            raise ValueError(f"n_distractors must be >= 0, got {self.n_distractors}")
+        for name in ("paddle_length", "thickness", "marker_radius", "min_separation"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+        if self.gap < 0:
+            raise ValueError(f"gap must be >= 0, got {self.gap}")
+        if not 0 <= self.max_turn <= math.pi:
+            raise ValueError(f"max_turn must be in [0, pi], got {self.max_turn}")
+
+
+#: Pathfinder (32x32) and Path-X (128x128) geometries. The 128 preset scales
+#: lengths by 4 so paths span a similar fraction of the image (values chosen
+#: for this generator, not copied from the original one).
+PRESETS = {
+    32: PathfinderConfig(resolution=32),
+    128: PathfinderConfig(resolution=128, paddle_length=6.0, gap=4.0, thickness=1.5,
+                          marker_radius=3.0, max_turn=math.pi / 4, n_distractors=7,
+                          distractor_paddles=4, min_separation=6.0),
+}
+
+
+@dataclass
+class _Path:
+    """A path: paddle segments (start, end points) and dense centre-line samples."""
+
+    segments: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    points: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
+
+    @property
+    def ends(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.segments[0][0], self.segments[-1][1]
+
+
+def _dense(p: np.ndarray, q: np.ndarray, step: float = 0.5) -> np.ndarray:
+    n = max(2, int(np.ceil(np.linalg.norm(q - p) / step)) + 1)
+    t = np.linspace(0.0, 1.0, n)[:, None]
+    return p[None, :] * (1 - t) + q[None, :] * t
+
+
+class _Occupancy:
+    """Cells (of 1/``scale`` pixel) closer than ``sep`` to some placed centre line."""
+
+    def __init__(self, resolution: int, sep: float, scale: int = 2) -> None:
+        self.scale = scale
+        self.grid = np.zeros((resolution * scale, resolution * scale), dtype=bool)
+        r = int(np.ceil(sep * scale))
+        dy, dx = np.mgrid[-r : r + 1, -r : r + 1]
+        self.disk = (dx**2 + dy**2) <= (sep * scale) ** 2
+        self.r = r
+
+    def _cells(self, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        c = np.clip((pts * self.scale).astype(int), 0, self.grid.shape[0] - 1)
+        return c[:, 0], c[:, 1]
+
+    def hits(self, pts: np.ndarray, extra: np.ndarray | None = None) -> bool:
+        cx, cy = self._cells(pts)
+        hit = self.grid[cy, cx]
+        if extra is not None:
+            hit = hit | extra[cy, cx]
+        return bool(hit.any())
+
+    def stamp(self, pts: np.ndarray, into: np.ndarray | None = None) -> None:
+        grid = self.grid if into is None else into
+        n = grid.shape[0]
+        cx, cy = self._cells(pts)
+        r = self.r
+        for x, y in zip(cx, cy):
+            x0, x1, y0, y1 = max(0, x - r), min(n, x + r + 1), max(0, y - r), min(n, y + r + 1)
+            grid[y0:y1, x0:x1] |= self.disk[y0 - (y - r) : y1 - (y - r), x0 - (x - r) : x1 - (x - r)]
+
+
+def _grow_path(rng: np.random.Generator, n_paddles: int, cfg: PathfinderConfig,
+               occ: _Occupancy, tries: int = 30) -> _Path | None:
+    """Grow one path in free space of ``occ`` (and stamp it there); None if no room."""
+    R = cfg.resolution
+    margin = cfg.marker_radius + 1.0
+    step = cfg.paddle_length + cfg.gap
+    # A paddle is checked against its own path except the last `lag` paddles, which
+    # are closer than min_separation along the curve by construction.
+    lag = int(np.ceil(cfg.min_separation / step)) + 1
+    for _ in range(tries):
+        p = rng.uniform(margin, R - margin, size=2)
+        if occ.hits(p[None]):
+            continue
+        heading = rng.uniform(0, 2 * np.pi)
+        path = _Path()
+        own = np.zeros_like(occ.grid)  # own path, all but the last `lag` paddles
+        samples: list[np.ndarray] = []
+        ok = True
+        for k in range(n_paddles):
+            placed = False
+            for _attempt in range(12):
+                h = heading + (rng.uniform(-cfg.max_turn, cfg.max_turn) if k > 0 else 0.0)
+                d = np.array([np.cos(h), np.sin(h)])
+                q = p + cfg.paddle_length * d  # end of the dash
+                nxt = p + step * d  # start of the next dash
+                if not (margin <= nxt[0] <= R - margin and margin <= nxt[1] <= R - margin):
+                    if k == 0:
+                        heading = rng.uniform(0, 2 * np.pi)
+                    continue
+                seg = _dense(p, nxt)
+                if occ.hits(seg, own):
+                    continue
+                if len(samples) >= lag:
+                    occ.stamp(samples[-lag], into=own)
+                path.segments.append((p.copy(), q.copy()))
+                samples.append(seg if k < n_paddles - 1 else _dense(p, q))
+                heading, p, placed = h, nxt, True
+                break
+            if not placed:
+                ok = False
+                break
+        if ok:
+            path.points = np.concatenate(samples)
+            occ.stamp(path.points)
+            return path
+    return None
+
+
+def _segment_distance(px: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distance from points ``px`` (..., 2) to the segment [a, b]."""
+    ab = b - a
+    denom = float(ab @ ab)
+    t = np.zeros(px.shape[:-1]) if denom == 0 else np.clip(((px - a) @ ab) / denom, 0.0, 1.0)
+    proj = a + t[..., None] * ab
+    return np.linalg.norm(px - proj, axis=-1)
+
+
+def render_sample(paths: Sequence[_Path], markers: Sequence[np.ndarray],
+                  cfg: PathfinderConfig, dashed: bool = True) -> np.ndarray:
+    """Rasterize paths and markers into a grey image, shape (R, R), uint8.
+
+    Intensity falls linearly from 1 to 0 over one pixel around the stroke
+    (``1/2 + thickness/2 - distance``, clipped): a simple anti-aliasing.
+    """
+    R = cfg.resolution
+    yy, xx = np.mgrid[0:R, 0:R]
+    px = np.stack([xx + 0.5, yy + 0.5], axis=-1).astype(float)  # (x, y) pixel centres
+    img = np.zeros((R, R))
+    half = cfg.thickness / 2
+    for path in paths:
+        if dashed:
+            segs = path.segments
+        else:  # solid: join consecutive paddles, bridging the gaps
+            segs = [(path.segments[i][0], path.segments[i + 1][0])
+                    for i in range(len(path.segments) - 1)] + [path.segments[-1]]
+        for a, b in segs:
+            d = _segment_distance(px, a, b)
+            img = np.maximum(img, np.clip(0.5 + half - d, 0.0, 1.0))
+    for m in markers:
+        d = np.linalg.norm(px - m, axis=-1)
+        img = np.maximum(img, np.clip(0.5 + cfg.marker_radius - d, 0.0, 1.0))
+    return np.round(img * 255).astype(np.uint8)
+
+
+def generate_pathfinder(
+    n: int,
+    resolution: int = 32,
+    *,
+    config: PathfinderConfig | None = None,
+    seed: int | np.random.Generator | None = 0,
+    dashed: bool = True,
+    return_geometry: bool = False,
+) -> tuple[np.ndarray, np.ndarray] | tuple[np.ndarray, np.ndarray, list[dict]]:
+    """Generate ``n`` pathfinder-style images with balanced labels.
+
+    Parameters
+    ----------
+    n : int
+        Number of images.
+    resolution : int
+        32 (Pathfinder) or 128 (Path-X) use :data:`PRESETS`; other sizes scale the
+        32 preset. Ignored when ``config`` is given.
+    config : PathfinderConfig, optional
+        Full geometry.
+    seed : int or numpy.random.Generator
+        Randomness.
+    dashed : bool
+        Draw dashed paths (the task) or solid ones (for connectivity checks).
+    return_geometry : bool
+        Also return, per image, the marker positions and the path polylines.
+
+    Returns
+    -------
+    images : ndarray, shape (n, R, R), uint8
+    labels : ndarray, shape (n,), int64
+        1 if the markers are joined by one path, else 0; alternates 1, 0, 1, ...
+        in generation order before a seeded shuffle, so classes are balanced.
+    geometry : list of dict, optional
+        ``{"markers": (2, 2) array, "paths": [array (M, 2), ...], "target": (i, j)}``.
+    """
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+        raise ValueError(f"n must be a non-negative int, got {n!r}")
+    if config is None:
+        if not isinstance(resolution, (int, np.integer)) or resolution < 8:
+            raise ValueError(f"resolution must be an int >= 8, got {resolution!r}")
+        if resolution in PRESETS:
+            config = PRESETS[resolution]
+        else:
+            s = resolution / 32
+            base = PRESETS[32]
+            config = PathfinderConfig(
+                resolution=int(resolution), paddle_length=base.paddle_length * s,
+                gap=base.gap * s, thickness=max(1.0, base.thickness * s),
+                marker_radius=base.marker_radius * s, min_separation=base.min_separation * s,
+            )
+    cfg = config
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    labels = np.array([(i + 1) % 2 for i in range(n)], dtype=np.int64)
+    rng.shuffle(labels)
+    images = np.zeros((n, cfg.resolution, cfg.resolution), dtype=np.uint8)
+    geometry: list[dict] = []
+    for i in range(n):
+        for _attempt in range(200):
+            occ = _Occupancy(cfg.resolution, cfg.min_separation)
+            paths: list[_Path] = []
+            for _ in range(2):  # two target paths
+                path = _grow_path(rng, cfg.n_paddles, cfg, occ)
+                if path is None:
+                    break
+                paths.append(path)
+            if len(paths) == 2:
+                break
+        else:
+            raise RuntimeError("generate_pathfinder: could not place two target paths; "
+                               "reduce n_paddles or min_separation")
+        for _ in range(cfg.n_distractors):
+            path = _grow_path(rng, cfg.distractor_paddles, cfg, occ, tries=10)
+            if path is not None:
+                paths.append(path)
+        a0, a1 = paths[0].ends
+        b0, b1 = paths[1].ends
+        if labels[i] == 1:
+            markers, target = [a0, a1], (0, 0)
+        else:
+            markers, target = [a0, b1 if rng.random() < 0.5 else b0], (0, 1)
+        images[i] = render_sample(paths, markers, cfg, dashed=dashed)
+        if return_geometry:
+            geometry.append({"markers": np.array(markers), "target": target,
+                             "paths": [p.points for p in paths]})
+    if return_geometry:
+        return images, labels, geometry
+    return images, labels
+
+
+def write_pathfinder_tree(
+    root: str | os.PathLike,
+    images: np.ndarray,
+    labels: np.ndarray,
+    *,
+    per_batch: int = 100,
+) -> Path:
+    """Write images in the release layout under ``root/curv_contour_length_14``.
+
+    Batches are numbered 0, 1, ...; ``metadata/<batch>.npy`` is a text file with
+    rows ``imgs/<batch> sample_<i>.png <i> <label> 14`` (the trailing field stands
+    for the generation parameters of the original rows).
+
+    Returns
+    -------
+    pathlib.Path
+        The ``curv_contour_length_14`` directory.
+    """
+    from PIL import Image
+
+    images = np.asarray(images)
+    labels = np.asarray(labels)
+    if images.ndim != 3 or images.dtype != np.uint8:
+        raise ValueError(f"images must be uint8 of shape (n, R, R), got {images.dtype} {images.shape}")
+    if labels.shape != (images.shape[0],):
+        raise ValueError(f"labels must have shape ({images.shape[0]},), got {labels.shape}")
+    if per_batch < 1:
+        raise ValueError(f"per_batch must be >= 1, got {per_batch}")
+    base = Path(root) / CONTOUR_DIR
+    (base / "metadata").mkdir(parents=True, exist_ok=True)
+    n_batches = (len(images) + per_batch - 1) // per_batch
+    for b in range(n_batches):
+        sub = base / "imgs" / str(b)
+        sub.mkdir(parents=True, exist_ok=True)
+        rows = []
+        for i in range(b * per_batch, min(len(images), (b + 1) * per_batch)):
+            j = i - b * per_batch
+            Image.fromarray(images[i], mode="L").save(sub / f"sample_{j}.png")
+            rows.append(f"imgs/{b} sample_{j}.png {j} {int(labels[i])} 14")
+        (base / "metadata" / f"{b}.npy").write_text("\n".join(rows) + "\n")
+    return base
+
+
+def _metadata_rows(path: Path) -> list[list[str]]:
+    """Rows of one metadata file: text, or a real .npy read without pickle."""
+    raw = path.read_bytes()
+    if raw.startswith(b"\x93NUMPY"):
+        try:
+            arr = np.load(path, allow_pickle=False)
+        except ValueError as exc:
+            raise ValueError(f"{path}: binary .npy metadata needs pickle; refusing to load") from exc
+        return [[str(v) for v in np.atleast_1d(row)] for row in np.atleast_2d(arr)]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: metadata is neither text nor a .npy array") from exc
+    return [line.split() for line in text.splitlines() if line.strip()]
+
+
+def load_pathfinder(root: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """Load a release-layout Pathfinder directory.
+
+    Parameters
+    ----------
+    root : path
+        ``pathfinderR`` (containing ``curv_contour_length_14``) or the
+        ``curv_contour_length_14`` directory itself.
+
+    Returns
+    -------
+    images : ndarray, shape (n, R, R), uint8
+    labels : ndarray, shape (n,), int64
+        In metadata order (batches sorted numerically).
+
+    Raises
+    ------
+    FileNotFoundError
+        For a missing directory, metadata folder or image.
+    ValueError
+        For a malformed metadata row, a label not in {0, 1}, or images of
+        inconsistent or non-square size.
+    """
+    from PIL import Image
+
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"Pathfinder directory not found: {root}")
+    base = root / CONTOUR_DIR if (root / CONTOUR_DIR).is_dir() else root
+    meta_dir = base / "metadata"
+    if not meta_dir.is_dir():
+        raise FileNotFoundError(f"no metadata directory in {base} (expected {meta_dir})")
+    files = sorted(meta_dir.glob("*.npy"), key=lambda p: (not p.stem.isdigit(), int(p.stem) if p.stem.isdigit() else 0, p.stem))
+    if not files:
+        raise FileNotFoundError(f"no metadata/*.npy files in {base}")
+    images, labels = [], []
+    shape = None
+    for mf in files:
+        for k, row in enumerate(_metadata_rows(mf), start=1):
+            if len(row) < 4:
+                raise ValueError(f"{mf}:{k}: malformed metadata row {' '.join(row)!r} "
+                                 "(expected 'subdir filename index label ...')")
+            try:
+                label = int(row[3])
+            except ValueError:
+                raise ValueError(f"{mf}:{k}: label {row[3]!r} is not an integer") from None
+            if label not in (0, 1):
+                raise ValueError(f"{mf}:{k}: label {label} not in {{0, 1}}")
+            img_path = base / row[0] / row[1]
+            if not img_path.is_file():
+                raise FileNotFoundError(f"{mf}:{k}: image not found: {img_path}")
+            with Image.open(img_path) as im:
+                arr = np.asarray(im.convert("L"), dtype=np.uint8)
+            if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
+                raise ValueError(f"{img_path}: expected a square grey image, got shape {arr.shape}")
+            if shape is None:
+                shape = arr.shape
+            elif arr.shape != shape:
+                raise ValueError(f"{img_path}: size {arr.shape} differs from {shape}")
+            images.append(arr)
+            labels.append(label)
+    return np.stack(images), np.asarray(labels, dtype=np.int64)
+
+
+def split_indices(n: int, fractions: Sequence[float] = (0.8, 0.1, 0.1),
+                  seed: int = 0) -> tuple[np.ndarray, ...]:
+    """Random disjoint train/val/test index arrays (the usual 80/10/10 split)."""
+    fr = np.asarray(fractions, dtype=float)
+    if fr.ndim != 1 or np.any(fr < 0) or not np.isclose(fr.sum(), 1.0):
+        raise ValueError(f"fractions must be non-negative and sum to 1, got {fractions}")
+    perm = np.random.default_rng(seed).permutation(n)
+    cuts = np.round(np.cumsum(fr)[:-1] * n).astype(int)
+    return tuple(np.split(perm, cuts))
+
+
+class PathfinderDataset:
+    """Images as pixel sequences: items ``(x, label)`` with ``x`` of shape (R*R, 1).
+
+    Pixels are scaled to [0, 1] and read row by row (raster order), as in LRA.
+    """
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray) -> None:
+        images = np.asarray(images)
+        labels = np.asarray(labels)
+        if images.ndim != 3:
+            raise ValueError(f"images must have shape (n, R, R), got {images.shape}")
+        if labels.shape != (images.shape[0],):
+            raise ValueError(f"labels must have shape ({images.shape[0]},), got {labels.shape}")
+        self.images = images
+        self.labels = labels.astype(np.int64)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, i: int) -> Any:
+        import torch
+
+        x = torch.from_numpy(self.images[i].reshape(-1, 1).astype(np.float32) / 255.0)
+        return x, int(self.labels[i])

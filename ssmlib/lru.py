@@ -1,0 +1,423 @@
+"""The Linear Recurrent Unit (Orvieto et al. 2023, ``orvieto2023resurrecting``; chapter 9).
+
+One LRU layer maps a real sequence :math:`u_k \\in \\mathbb{R}^H` to
+:math:`y_k \\in \\mathbb{R}^H` through a complex diagonal recurrence of size
+:math:`N`:
+
+.. math::
+
+    x_k = \\Lambda x_{k-1} + \\gamma \\odot (B u_k), \\qquad
+    y_k = \\operatorname{Re}(C x_k) + D \\odot u_k,
+
+with
+
+* the **exponential parameterization** :math:`\\lambda_j = \\exp(-\\exp(\\nu_{\\log,j}) +
+  i \\exp(\\theta_{\\log,j}))`, so :math:`|\\lambda_j| < 1` for any real parameters
+  (chapter 7, :func:`ssmlib.parameterization.lambda_from_params`);
+* the **ring initialization** (:func:`ssmlib.parameterization.sample_ring`):
+  :math:`|\\lambda|^2` uniform on :math:`[r_{\\min}^2, r_{\\max}^2]`, phase uniform on
+  :math:`[0, \\theta_{\\max}]`;
+* the **normalization** :math:`\\gamma_j = \\sqrt{1 - |\\lambda_j|^2}` stored as
+  ``gamma_log`` and applied as ``exp(gamma_log)`` (a public implementation once
+  multiplied by ``gamma_log`` itself, a negative number; :meth:`LRU.B_norm` and
+  the tests guard against it). It keeps :math:`\\mathbb{E}|x_k|^2` of the order of
+  :math:`|Bu|^2` for white-noise input however close :math:`|\\lambda|` is to 1;
+* complex :math:`B \\in \\mathbb{C}^{N \\times H}` with real and imaginary parts
+  :math:`\\mathcal{N}(0, 1/(2H))`, :math:`C \\in \\mathbb{C}^{H \\times N}` with parts
+  :math:`\\mathcal{N}(0, 1/N)`, and :math:`D \\sim \\mathcal{N}(0, 1)` (the scales of
+  the paper's pseudocode, as in the minimal-LRU reimplementation).
+
+The recurrence over the whole sequence runs through :func:`ssmlib.scan.scan`
+(parallel, with autograd); :meth:`LRU.step` advances one step in constant time
+and memory for recurrent inference.
+
+:class:`LRUBlock` is the layer of the paper's architecture figure (pre-norm ->
+LRU -> GELU -> dropout -> GLU -> dropout -> residual) and :class:`LRUClassifier`
+stacks them for sequence classification (Long Range Arena, chapter 10).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ._validation import check_finite_scalar, check_tensor
+from .parameterization import sample_ring
+from .scan import scan
+
+__all__ = ["LRU", "LRUBlock", "LRUClassifier", "lru_param_groups", "masked_mean", "RECURRENT_PARAMS"]
+
+#: Parameter names that get no weight decay and a reduced learning rate.
+RECURRENT_PARAMS = ("nu_log", "theta_log", "gamma_log", "B_re", "B_im")
+
+_REAL = (torch.float32, torch.float64)
+
+
+def _check_int(x: Any, name: str, minimum: int = 1) -> int:
+    if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(x).__name__}")
+    if x < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {x}")
+    return int(x)
+
+
+class LRU(nn.Module):
+    """One Linear Recurrent Unit layer (no nonlinearity; see :class:`LRUBlock`).
+
+    Parameters
+    ----------
+    d_model : int
+        Input and output width :math:`H`.
+    d_state : int
+        Number of complex state channels :math:`N`.
+    r_min, r_max : float
+        Ring of the initial eigenvalues, ``0 <= r_min < r_max <= 1``.
+    max_phase : float
+        Largest initial phase, in ``(0, 2 pi]``.
+
+    Attributes
+    ----------
+    nu_log, theta_log, gamma_log : Parameter, shape (N,)
+    B_re, B_im : Parameter, shape (N, H)
+    C_re, C_im : Parameter, shape (H, N)
+    D : Parameter, shape (H,)
+
+    Notes
+    -----
+    Initialization draws from torch's global generator (seed it with
+    ``torch.manual_seed``): one integer seeds the numpy ring sampler.
+    """
+
+    def __init__(self, d_model: int, d_state: int, r_min: float = 0.0, r_max: float = 1.0,
+                 max_phase: float = 2 * math.pi) -> None:
+        super().__init__()
+        self.d_model = H = _check_int(d_model, "d_model")
+        self.d_state = N = _check_int(d_state, "d_state")
+        self.r_min = check_finite_scalar(r_min, "r_min")
+        self.r_max = check_finite_scalar(r_max, "r_max")
+        self.max_phase = check_finite_scalar(max_phase, "max_phase")
+        seed = int(torch.randint(0, 2**31 - 1, (1,)).item())
+        # Validates r_min, r_max, max_phase (ValueError naming them).
+        lam, nu_log, theta_log = sample_ring(N, self.r_min, self.r_max, self.max_phase,
+                                             rng=seed, return_params=True)
+        # Keep the parameters finite in the measure-zero corner cases (|lambda| = 0 or 1).
+        nu_log = np.clip(nu_log, -30.0, 5.0)
+        lam_abs2 = np.exp(-2 * np.exp(nu_log))
+        gamma_log = np.log(np.sqrt(np.clip(1.0 - lam_abs2, 1e-30, None)))
+        f32 = torch.float32
+        self.nu_log = nn.Parameter(torch.tensor(nu_log, dtype=f32))
+        self.theta_log = nn.Parameter(torch.tensor(theta_log, dtype=f32))
+        self.gamma_log = nn.Parameter(torch.tensor(gamma_log, dtype=f32))
+        self.B_re = nn.Parameter(torch.randn(N, H) / math.sqrt(2 * H))
+        self.B_im = nn.Parameter(torch.randn(N, H) / math.sqrt(2 * H))
+        self.C_re = nn.Parameter(torch.randn(H, N) / math.sqrt(N))
+        self.C_im = nn.Parameter(torch.randn(H, N) / math.sqrt(N))
+        self.D = nn.Parameter(torch.randn(H))
+
+    # -- the quantities of the equations ------------------------------------------
+    def lam(self) -> torch.Tensor:
+        """:math:`\\lambda = \\exp(-\\exp(\\nu_{\\log}) + i\\exp(\\theta_{\\log}))`, shape (N,), complex."""
+        return torch.exp(torch.complex(-torch.exp(self.nu_log), torch.exp(self.theta_log)))
+
+    def gamma(self) -> torch.Tensor:
+        """:math:`\\gamma = \\exp(\\gamma_{\\log})`, shape (N,), real (positive)."""
+        return torch.exp(self.gamma_log)
+
+    def B_norm(self) -> torch.Tensor:
+        """:math:`\\operatorname{diag}(\\gamma) B`, shape (N, H), complex."""
+        return torch.complex(self.B_re, self.B_im) * self.gamma()[:, None]
+
+    def C(self) -> torch.Tensor:
+        """:math:`C`, shape (H, N), complex."""
+        return torch.complex(self.C_re, self.C_im)
+
+    def _input(self, u: torch.Tensor) -> torch.Tensor:
+        """:math:`\\gamma \\odot B u` for real ``u`` (..., H): complex (..., N)."""
+        g = self.gamma()[:, None]
+        return torch.complex(u @ (self.B_re * g).T, u @ (self.B_im * g).T)
+
+    def _output(self, x: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+        """:math:`\\operatorname{Re}(C x) + D u` = C_re Re(x) - C_im Im(x) + D u."""
+        return x.real @ self.C_re.T - x.imag @ self.C_im.T + self.D * u
+
+    def _check_u(self, u: Any, name: str, ndim: int) -> torch.Tensor:
+        check_tensor(u, name, ndim=ndim, dtypes=_REAL, finite=False)
+        if u.shape[-1] != self.d_model:
+            raise ValueError(f"{name} must have last dimension d_model={self.d_model}, "
+                             f"got shape {tuple(u.shape)}")
+        return u
+
+    # -- sequence and step ------------------------------------------------------------
+    def forward(self, u: torch.Tensor, state: torch.Tensor | None = None,
+                return_state: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """Run the layer over whole sequences (parallel scan).
+
+        Parameters
+        ----------
+        u : Tensor, shape (B, L, H), float
+            Inputs.
+        state : Tensor, shape (B, N), complex, optional
+            State before the first step (zero if omitted).
+        return_state : bool
+            Also return the last state ``x[:, -1]``, shape (B, N).
+
+        Returns
+        -------
+        y : Tensor, shape (B, L, H), dtype of ``u``
+        """
+        u = self._check_u(u, "u", 3)
+        lam = self.lam()
+        bu = self._input(u.to(self.B_re.dtype))
+        if state is not None:
+            check_tensor(state, "state", ndim=2, finite=False)
+            state = state.to(bu.dtype)
+        x = scan(lam, bu, state)  # x_k = lam x_{k-1} + gamma B u_k   (eq. lru-recurrence)
+        y = self._output(x, u.to(self.C_re.dtype)).to(u.dtype)
+        if return_state:
+            return y, x[:, -1]
+        return y
+
+    def initial_state(self, batch: int, device: torch.device | str | None = None) -> torch.Tensor:
+        """Zero state, shape (batch, N), complex."""
+        dtype = torch.complex128 if self.B_re.dtype == torch.float64 else torch.complex64
+        return torch.zeros(batch, self.d_state, dtype=dtype, device=device or self.B_re.device)
+
+    def step(self, u_t: torch.Tensor, state: torch.Tensor | None = None
+             ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Advance one step: constant time and memory in the sequence length.
+
+        Parameters
+        ----------
+        u_t : Tensor, shape (B, H), float
+            Input at the current step.
+        state : Tensor, shape (B, N), complex, optional
+            Previous state (zero if omitted).
+
+        Returns
+        -------
+        y_t : Tensor, shape (B, H)
+        state : Tensor, shape (B, N), complex
+            The new state :math:`x_k`.
+        """
+        u_t = self._check_u(u_t, "u_t", 2)
+        if state is None:
+            state = self.initial_state(u_t.shape[0], u_t.device)
+        check_tensor(state, "state", ndim=2, finite=False)
+        if tuple(state.shape) != (u_t.shape[0], self.d_state):
+            raise ValueError(f"state must have shape (B, N) = {(u_t.shape[0], self.d_state)}, "
+                             f"got {tuple(state.shape)}")
+        x = self.lam() * state + self._input(u_t.to(self.B_re.dtype))
+        return self._output(x, u_t.to(self.C_re.dtype)).to(u_t.dtype), x
+
+
+class LRUBlock(nn.Module):
+    """The LRU layer of the paper's architecture figure.
+
+    ``x -> norm -> LRU -> GELU -> dropout -> GLU -> dropout -> + x``, with
+    GLU(z) = out1(z) * sigmoid(out2(z)).
+
+    Parameters
+    ----------
+    d_model, d_state, r_min, r_max, max_phase
+        See :class:`LRU`.
+    dropout : float
+        Dropout probability (element-wise).
+    norm : {"layer", "batch"}
+        Pre-normalization. ``"batch"`` normalizes each feature over batch and
+        time (padded positions included in the statistics).
+    """
+
+    def __init__(self, d_model: int, d_state: int, r_min: float = 0.0, r_max: float = 1.0,
+                 max_phase: float = 2 * math.pi, dropout: float = 0.0, norm: str = "layer") -> None:
+        super().__init__()
+        if norm not in ("layer", "batch"):
+            raise ValueError(f"norm must be 'layer' or 'batch', got {norm!r}")
+        dropout = check_finite_scalar(dropout, "dropout")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        self.norm_kind = norm
+        self.norm = nn.LayerNorm(d_model) if norm == "layer" else nn.BatchNorm1d(d_model)
+        self.lru = LRU(d_model, d_state, r_min, r_max, max_phase)
+        self.out1 = nn.Linear(d_model, d_model)
+        self.out2 = nn.Linear(d_model, d_model)
+        self.drop = nn.Dropout(dropout)
+
+    def _normalize(self, x: torch.Tensor) -> torch.Tensor:
+        if self.norm_kind == "layer":
+            return self.norm(x)
+        return self.norm(x.transpose(1, 2)).transpose(1, 2)  # BatchNorm1d wants (B, H, L)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x : (B, L, H) -> (B, L, H)."""
+        z = self._normalize(x)
+        z = self.lru(z)
+        z = self.drop(F.gelu(z))
+        z = self.out1(z) * torch.sigmoid(self.out2(z))  # GLU
+        z = self.drop(z)
+        return x + z
+
+    def step(self, x_t: torch.Tensor, state: torch.Tensor | None = None
+             ) -> tuple[torch.Tensor, torch.Tensor]:
+        """One recurrent step (evaluation mode), x_t : (B, H) -> (B, H), new state."""
+        if self.norm_kind == "layer":
+            z = self.norm(x_t)
+        else:
+            z = self.norm(x_t[:, :, None])[:, :, 0]
+        z, state = self.lru.step(z, state)
+        z = self.drop(F.gelu(z))
+        z = self.out1(z) * torch.sigmoid(self.out2(z))
+        return x_t + self.drop(z), state
+
+
+def masked_mean(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """Mean over time of ``x`` (B, L, H) counting only ``mask`` (B, L) True steps."""
+    if mask is None:
+        return x.mean(dim=1)
+    check_tensor(mask, "mask", ndim=2, finite=False)
+    if tuple(mask.shape) != tuple(x.shape[:2]):
+        raise ValueError(f"mask must have shape (B, L) = {tuple(x.shape[:2])}, got {tuple(mask.shape)}")
+    m = mask.to(x.dtype)[:, :, None]
+    count = m.sum(dim=1)
+    if bool((count == 0).any()):
+        raise ValueError("mask must keep at least one step per sequence")
+    return (x * m).sum(dim=1) / count
+
+
+class LRUClassifier(nn.Module):
+    """Encoder -> ``n_layers`` x :class:`LRUBlock` -> masked mean pooling -> decoder.
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of output classes.
+    d_model, d_state : int
+        Width :math:`H` and state size :math:`N` of every block.
+    n_layers : int
+        Number of blocks.
+    vocab_size : int, optional
+        Token input (e.g. ListOps): an embedding, with ``pad_id`` as padding.
+    d_input : int, optional
+        Continuous input (e.g. Pathfinder pixels, ``d_input=1``): a linear encoder.
+        Give exactly one of ``vocab_size`` and ``d_input``.
+    r_min, r_max, max_phase, dropout, norm
+        See :class:`LRUBlock`.
+    pad_id : int
+        Padding token id.
+    """
+
+    def __init__(self, n_classes: int, d_model: int = 64, d_state: int = 64, n_layers: int = 2, *,
+                 vocab_size: int | None = None, d_input: int | None = None,
+                 r_min: float = 0.0, r_max: float = 1.0, max_phase: float = 2 * math.pi,
+                 dropout: float = 0.0, norm: str = "layer", pad_id: int = 0) -> None:
+        super().__init__()
+        _check_int(n_classes, "n_classes", 2)
+        _check_int(n_layers, "n_layers", 1)
+        if (vocab_size is None) == (d_input is None):
+            raise ValueError("give exactly one of vocab_size (tokens) and d_input (continuous)")
+        if vocab_size is not None:
+            _check_int(vocab_size, "vocab_size", 2)
+            self.encoder: nn.Module = nn.Embedding(vocab_size, d_model, padding_idx=pad_id)
+        else:
+            _check_int(d_input, "d_input", 1)
+            self.encoder = nn.Linear(d_input, d_model)
+        self.tokens = vocab_size is not None
+        self.blocks = nn.ModuleList(
+            LRUBlock(d_model, d_state, r_min, r_max, max_phase, dropout, norm)
+            for _ in range(n_layers)
+        )
+        self.decoder = nn.Linear(d_model, n_classes)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """Per-step features after the blocks, shape (B, L, H)."""
+        if self.tokens:
+            check_tensor(x, "x", ndim=2, dtypes=(torch.int64, torch.int32), finite=False)
+        else:
+            check_tensor(x, "x", ndim=3, dtypes=_REAL, finite=False)
+        h = self.encoder(x)
+        for block in self.blocks:
+            h = block(h)
+        return h
+
+    def step(self, x_t: torch.Tensor, states: list | None = None) -> tuple[torch.Tensor, list]:
+        """One recurrent step through the encoder and all blocks (evaluation mode).
+
+        Parameters
+        ----------
+        x_t : Tensor
+            Token ids (B,) or features (B, d_input) at the current step.
+        states : list of Tensor (B, N) complex, optional
+            One state per block (zeros if omitted).
+
+        Returns
+        -------
+        h_t : Tensor, shape (B, H)
+            Features of the current step (as ``features(x)[:, t]``).
+        states : list of Tensor
+        """
+        h = self.encoder(x_t)
+        states = list(states) if states is not None else [None] * len(self.blocks)
+        if len(states) != len(self.blocks):
+            raise ValueError(f"states must have one entry per block ({len(self.blocks)})")
+        for i, block in enumerate(self.blocks):
+            h, states[i] = block.step(h, states[i])
+        return h, states
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Class logits.
+
+        Parameters
+        ----------
+        x : Tensor
+            Token ids (B, L) long, or features (B, L, d_input) float.
+        mask : Tensor, shape (B, L), bool, optional
+            True at real (non-padding) steps. The recurrence is causal, so right
+            padding never changes the features of real steps; the mask only
+            excludes padding from the mean.
+
+        Returns
+        -------
+        Tensor, shape (B, n_classes)
+        """
+        return self.decoder(masked_mean(self.features(x), mask))
+
+
+def lru_param_groups(model: nn.Module, lr: float, lr_factor: float = 0.5,
+                     weight_decay: float = 0.05) -> list[dict]:
+    """Optimizer groups as in the LRU paper: special treatment of the recurrence.
+
+    ``nu_log``, ``theta_log``, ``gamma_log``, ``B_re``, ``B_im`` get learning rate
+    ``lr * lr_factor`` and no weight decay; every other parameter gets ``lr`` and
+    ``weight_decay``. Pass the result to ``torch.optim.AdamW``.
+
+    Returns
+    -------
+    list of dict
+        ``[{"params", "lr", "weight_decay", "name": "recurrent"}, {... "name": "other"}]``
+        (a group is omitted when empty).
+    """
+    lr = check_finite_scalar(lr, "lr")
+    if lr <= 0:
+        raise ValueError(f"lr must be > 0, got {lr}")
+    lr_factor = check_finite_scalar(lr_factor, "lr_factor")
+    if lr_factor <= 0:
+        raise ValueError(f"lr_factor must be > 0, got {lr_factor}")
+    weight_decay = check_finite_scalar(weight_decay, "weight_decay")
+    if weight_decay < 0:
+        raise ValueError(f"weight_decay must be >= 0, got {weight_decay}")
+    recurrent, other = [], []
+    for name, p in model.named_parameters():
+        if not p.requires_grad:
+            continue
+        (recurrent if name.rsplit(".", 1)[-1] in RECURRENT_PARAMS else other).append(p)
+    groups = []
+    if recurrent:
+        groups.append({"params": recurrent, "lr": lr * lr_factor, "weight_decay": 0.0,
+                       "name": "recurrent"})
+    if other:
+        groups.append({"params": other, "lr": lr, "weight_decay": weight_decay, "name": "other"})
+    return groups

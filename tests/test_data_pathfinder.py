@@ -1,0 +1,124 @@
+"""Tests for ssmlib.data.pathfinder: generator, release layout, loader."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.ndimage
+import torch
+
+from ssmlib.data import PathfinderDataset, pad_collate
+from ssmlib.data import pathfinder as pf
+
+
+def test_shapes_balance_determinism():
+    X, y = pf.generate_pathfinder(12, seed=0)
+    assert X.shape == (12, 32, 32) and X.dtype == np.uint8
+    assert y.dtype == np.int64 and y.sum() == 6
+    X2, y2 = pf.generate_pathfinder(12, seed=0)
+    assert np.array_equal(X, X2) and np.array_equal(y, y2)
+    assert X.max() == 255  # markers are fully on
+
+
+def test_label_is_connectivity_of_solid_drawing():
+    """Oracle: flood fill of the solid (undashed) drawing joins the markers iff label 1.
+
+    Pixels brighter than 1/2 lie within 1/2 pixel of a centre line, which makes each
+    line 8-connected; a separation of 4.5 px keeps markers (radius 1.5) and lines of
+    different paths from touching, so components are exactly the paths.
+    """
+    cfg = pf.PathfinderConfig(resolution=48, n_paddles=10, min_separation=4.5, n_distractors=3)
+    X, y, geo = pf.generate_pathfinder(16, config=cfg, seed=1, dashed=False, return_geometry=True)
+    for img, label, g in zip(X, y, geo):
+        comp, _ = scipy.ndimage.label(img > 127, structure=np.ones((3, 3)))
+        (x0, y0), (x1, y1) = g["markers"]
+        c0, c1 = comp[int(y0), int(x0)], comp[int(y1), int(x1)]
+        assert c0 > 0 and c1 > 0
+        assert (c0 == c1) == bool(label)
+
+
+def test_paths_keep_their_distance():
+    cfg = pf.PRESETS[32]
+    _, _, geo = pf.generate_pathfinder(6, seed=2, return_geometry=True)
+    for g in geo:
+        paths = g["paths"]
+        assert len(paths) >= 2
+        for i in range(len(paths)):
+            for j in range(i + 1, len(paths)):
+                d = np.min(np.linalg.norm(paths[i][:, None] - paths[j][None], axis=2))
+                assert d >= cfg.min_separation - 0.75  # grid of half pixels
+
+
+def test_pathx_resolution():
+    X, y = pf.generate_pathfinder(2, resolution=128, seed=0)
+    assert X.shape == (2, 128, 128)
+    X, _ = pf.generate_pathfinder(1, resolution=48, seed=0)
+    assert X.shape == (1, 48, 48)
+
+
+def test_release_layout_roundtrip(tmp_path):
+    X, y = pf.generate_pathfinder(7, seed=3)
+    base = pf.write_pathfinder_tree(tmp_path / "pathfinder32", X, y, per_batch=3)
+    assert base.name == "curv_contour_length_14"
+    assert (base / "imgs" / "2" / "sample_0.png").is_file()
+    row = (base / "metadata" / "1.npy").read_text().splitlines()[0].split()
+    assert row[:4] == ["imgs/1", "sample_0.png", "0", str(y[3])]
+    for root in (tmp_path / "pathfinder32", base):
+        X2, y2 = pf.load_pathfinder(root)
+        assert np.array_equal(X2, X) and np.array_equal(y2, y)
+
+
+def test_loader_reads_true_npy_without_pickle(tmp_path):
+    X, y = pf.generate_pathfinder(2, seed=4)
+    base = pf.write_pathfinder_tree(tmp_path, X, y)
+    rows = [line.split() for line in (base / "metadata" / "0.npy").read_text().splitlines()]
+    np.save(base / "metadata" / "0.npy", np.array(rows))  # unicode array: no pickle needed
+    X2, y2 = pf.load_pathfinder(tmp_path)
+    assert np.array_equal(y2, y)
+    np.save(base / "metadata" / "0.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(ValueError, match="pickle"):
+        pf.load_pathfinder(tmp_path)
+
+
+@pytest.mark.parametrize("row, exc, match", [
+    ("imgs/0 sample_0.png 0", ValueError, "malformed"),
+    ("imgs/0 sample_0.png 0 x 14", ValueError, "not an integer"),
+    ("imgs/0 sample_0.png 0 3 14", ValueError, r"not in \{0, 1\}"),
+    ("imgs/0 sample_9.png 9 1 14", FileNotFoundError, "image not found"),
+])
+def test_loader_malformed(tmp_path, row, exc, match):
+    X, y = pf.generate_pathfinder(1, seed=5)
+    base = pf.write_pathfinder_tree(tmp_path, X, y)
+    (base / "metadata" / "0.npy").write_text(row + "\n")
+    with pytest.raises(exc, match=match):
+        pf.load_pathfinder(tmp_path)
+
+
+def test_loader_missing_dirs(tmp_path):
+    with pytest.raises(FileNotFoundError, match="not found"):
+        pf.load_pathfinder(tmp_path / "nope")
+    with pytest.raises(FileNotFoundError, match="metadata"):
+        pf.load_pathfinder(tmp_path)
+
+
+def test_argument_errors():
+    with pytest.raises(ValueError, match="resolution"):
+        pf.generate_pathfinder(1, resolution=4)
+    with pytest.raises(ValueError, match="n"):
+        pf.generate_pathfinder(-2)
+    with pytest.raises(ValueError, match="max_turn"):
+        pf.PathfinderConfig(max_turn=4.0)
+    with pytest.raises(ValueError, match="fractions"):
+        pf.split_indices(10, (0.5, 0.6))
+
+
+def test_split_and_dataset():
+    tr, va, te = pf.split_indices(100, seed=0)
+    assert (len(tr), len(va), len(te)) == (80, 10, 10)
+    assert len(np.unique(np.concatenate([tr, va, te]))) == 100
+    X, y = pf.generate_pathfinder(4, seed=6)
+    ds = PathfinderDataset(X, y)
+    x, mask, yy = pad_collate([ds[i] for i in range(4)])
+    assert x.shape == (4, 1024, 1) and x.dtype == torch.float32
+    assert mask.all() and float(x.max()) == 1.0
+    assert torch.equal(x[2, :, 0], torch.from_numpy(X[2].reshape(-1) / 255.0).float())

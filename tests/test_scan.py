@@ -1,0 +1,303 @@
+"""Tests for ssmlib.scan (chapter 8): every CPU backend against a complex128 loop.
+
+The oracle is an independent NumPy loop in complex128 (and, for one case,
+``scipy.signal.lfilter`` and ``torch.cumsum``). Gradients: ``gradcheck`` in
+float64 for every backend, and the hand-written backward of the parallel and
+chunked backends against torch autograd through the sequential loop.
+
+Tolerances. The states obey |x| <= max|b| / (1 - max|lam|). Rounding errors
+made at one step decay like |lam|^k afterwards, so the accumulated error is
+about eps / (1 - |lam|) relative to max|x|: with |lam| <= 0.999 that is
+~6e-5 in single precision (eps = 6e-8) and ~1e-13 in double precision. We test
+``max|x - x_ref| <= tol * max|x_ref|`` with tol = 2e-4 (single) and 1e-11
+(double), a few times above these bounds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.signal
+import torch
+
+import ssmlib as sl
+from ssmlib.scan import (
+    SCAN_BACKENDS,
+    blelloch_schedule,
+    combine,
+    hillis_steele_schedule,
+    scan_blelloch,
+    scan_chunked,
+    scan_hillis_steele,
+)
+
+CPU_BACKENDS = ("sequential", "parallel", "blelloch", "chunked")
+TOL = {torch.complex64: 2e-4, torch.float32: 2e-4, torch.complex128: 1e-11, torch.float64: 1e-11}
+
+
+def loop_oracle(lam, b, x0=None) -> np.ndarray:
+    """x_k = lam_k x_{k-1} + b_k in complex128 NumPy, one step at a time."""
+    lam = lam.detach().cpu().numpy().astype(np.complex128)
+    b = b.detach().cpu().numpy().astype(np.complex128)
+    batch, length, n = b.shape
+    x = np.zeros((batch, n), np.complex128) if x0 is None else x0.detach().numpy().astype(np.complex128)
+    out = np.empty_like(b)
+    for k in range(length):
+        x = (lam[:, k] if lam.ndim == 3 else lam) * x + b[:, k]
+        out[:, k] = x
+    return out
+
+
+def random_problem(batch, length, n, dtype, *, r_max=0.999, time_varying=False, seed=0):
+    """Random b ~ N(0, 1) and lam with |lam| in [0.5, r_max] (random phase if complex)."""
+    g = torch.Generator().manual_seed(seed)
+    shape = (batch, length, n) if time_varying else (n,)
+    radius = 0.5 + (r_max - 0.5) * torch.rand(shape, generator=g, dtype=torch.float64)
+    if dtype.is_complex:
+        phase = 2 * np.pi * torch.rand(shape, generator=g, dtype=torch.float64)
+        lam = torch.polar(radius, phase).to(dtype)
+        b = torch.randn(batch, length, n, generator=g, dtype=torch.complex128).to(dtype)
+    else:
+        sign = torch.where(torch.rand(shape, generator=g) < 0.5, -1.0, 1.0).double()
+        lam = (radius * sign).to(dtype)
+        b = torch.randn(batch, length, n, generator=g, dtype=torch.float64).to(dtype)
+    return lam, b
+
+
+def assert_close_to(x, ref, dtype):
+    x = x.detach().cpu().numpy().astype(np.complex128)
+    scale = max(np.abs(ref).max(), 1e-30)
+    err = np.abs(x - ref).max() / scale
+    assert err <= TOL[dtype], f"relative error {err:.2e} > {TOL[dtype]:.0e}"
+
+
+# --- forward: every backend against the loop ----------------------------------
+@pytest.mark.parametrize("backend", CPU_BACKENDS)
+@pytest.mark.parametrize("dtype", [torch.complex64, torch.complex128, torch.float32, torch.float64])
+@pytest.mark.parametrize("time_varying", [False, True])
+def test_forward_matches_loop(backend, dtype, time_varying):
+    lam, b = random_problem(3, 37, 5, dtype, time_varying=time_varying)
+    x = sl.scan(lam, b, backend=backend)
+    assert x.shape == b.shape and x.dtype == b.dtype
+    assert_close_to(x, loop_oracle(lam, b), dtype)
+
+
+@pytest.mark.parametrize("backend", CPU_BACKENDS)
+def test_long_sequence_complex64(backend):
+    """L = 16384 at |lam| up to 0.999, complex64 against the complex128 loop."""
+    lam, b = random_problem(1, 16384, 8, torch.complex64, r_max=0.999, seed=1)
+    lam[0] = 0.999  # one channel at the largest radius, real: slowest decay
+    assert_close_to(sl.scan(lam, b, backend=backend), loop_oracle(lam, b), torch.complex64)
+
+
+def test_chunked_matches_lfilter_real():
+    """A second oracle: scipy.signal.lfilter([1], [1, -lam]) per channel."""
+    lam, b = random_problem(2, 1000, 3, torch.float64, seed=2)
+    x = sl.scan(lam, b, backend="chunked").numpy()
+    for i in range(2):
+        for j in range(3):
+            ref = scipy.signal.lfilter([1.0], [1.0, -lam[j].item()], b[i, :, j].numpy())
+            np.testing.assert_allclose(x[i, :, j], ref, rtol=1e-11, atol=1e-11)
+
+
+@pytest.mark.parametrize("backend", CPU_BACKENDS)
+@pytest.mark.parametrize("time_varying", [False, True])
+def test_initial_state(backend, time_varying):
+    lam, b = random_problem(2, 21, 4, torch.complex128, time_varying=time_varying, seed=3)
+    x0 = torch.randn(2, 4, dtype=torch.complex128)
+    assert_close_to(sl.scan(lam, b, x0, backend=backend), loop_oracle(lam, b, x0), torch.complex128)
+
+
+@pytest.mark.parametrize("backend", CPU_BACKENDS)
+def test_unit_and_unstable_coefficients(backend):
+    """|lam| >= 1 is allowed: lam = 1 gives the cumulative sum, |lam| = 1.02 grows."""
+    b = torch.randn(2, 50, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(4))
+    ones = torch.ones(3, dtype=torch.float64)
+    np.testing.assert_allclose(sl.scan(ones, b, backend=backend).numpy(), torch.cumsum(b, 1).numpy(),
+                               rtol=1e-12, atol=1e-12)
+    lam = torch.tensor([1.02, -1.02, 1.0j * 1.02], dtype=torch.complex128)
+    bc = b.to(torch.complex128)
+    x = sl.scan(lam, bc, backend=backend)
+    assert_close_to(x, loop_oracle(lam, bc), torch.complex128)
+    assert x.abs().max() > 2.0
+
+
+@pytest.mark.parametrize("backend", CPU_BACKENDS)
+@pytest.mark.parametrize("length", [0, 1, 2, 3])
+def test_short_sequences(backend, length):
+    lam, b = random_problem(2, length, 3, torch.complex128, seed=5)
+    x = sl.scan(lam, b, backend=backend)
+    assert x.shape == (2, length, 3)
+    if length:
+        assert_close_to(x, loop_oracle(lam, b), torch.complex128)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5, 16, 64])
+def test_chunk_sizes(chunk):
+    lam, b = random_problem(2, 40, 3, torch.complex128, time_varying=True, seed=6)
+    with torch.no_grad():
+        assert_close_to(scan_chunked(lam, b, chunk=chunk), loop_oracle(lam, b), torch.complex128)
+
+
+def test_auto_backend_on_cpu():
+    lam, b = random_problem(2, 30, 3, torch.complex64, seed=7)
+    assert_close_to(sl.scan(lam, b), loop_oracle(lam, b), torch.complex64)
+    assert sl.SCAN_BACKENDS == SCAN_BACKENDS and "triton" in SCAN_BACKENDS
+
+
+# --- gradients ---------------------------------------------------------------
+@pytest.mark.parametrize("backend", CPU_BACKENDS)
+@pytest.mark.parametrize("dtype", [torch.complex128, torch.float64])
+@pytest.mark.parametrize("time_varying", [False, True])
+def test_gradcheck(backend, dtype, time_varying):
+    lam, b = random_problem(2, 7, 3, dtype, r_max=0.95, time_varying=time_varying, seed=8)
+    x0 = torch.randn(2, 3, dtype=dtype, generator=torch.Generator().manual_seed(9))
+    inputs = (lam.requires_grad_(), b.requires_grad_(), x0.requires_grad_())
+    assert torch.autograd.gradcheck(lambda l, u, s: sl.scan(l, u, s, backend=backend), inputs)
+
+
+@pytest.mark.parametrize("backend", ["parallel", "blelloch", "chunked"])
+@pytest.mark.parametrize("time_varying", [False, True])
+def test_backward_matches_autograd_of_loop(backend, time_varying):
+    """The shared reversed-scan backward against torch autograd through the loop."""
+    lam, b = random_problem(2, 300, 6, torch.complex128, time_varying=time_varying, seed=10)
+    x0 = torch.randn(2, 6, dtype=torch.complex128)
+    dy = torch.randn(2, 300, 6, dtype=torch.complex128, generator=torch.Generator().manual_seed(11))
+    grads = {}
+    for name in ("sequential", backend):
+        args = [t.clone().requires_grad_() for t in (lam, b, x0)]
+        x = sl.scan(*args, backend=name)
+        grads[name] = torch.autograd.grad(x, args, dy)
+    for g_ref, g in zip(grads["sequential"], grads[backend]):
+        torch.testing.assert_close(g, g_ref, rtol=1e-10, atol=1e-10)
+
+
+def test_gradient_of_real_loss_complex64_lru_path():
+    """The LRU's call: lam (N,) complex64, b (B, L, N) complex64, loss on Re(x)."""
+    lam, b = random_problem(4, 256, 16, torch.complex64, seed=12)
+    grads = {}
+    for name in ("sequential", "chunked"):
+        l_, b_ = lam.clone().requires_grad_(), b.clone().requires_grad_()
+        sl.scan(l_, b_, backend=name).real.square().mean().backward()
+        grads[name] = (l_.grad, b_.grad)
+    for g_ref, g in zip(grads["sequential"], grads["chunked"]):
+        scale = g_ref.abs().max()
+        assert (g - g_ref).abs().max() <= 1e-4 * scale
+
+
+# --- bad input ---------------------------------------------------------------
+def _good():
+    return random_problem(2, 5, 3, torch.complex64, seed=13)
+
+
+def test_rejects_bad_types():
+    lam, b = _good()
+    with pytest.raises(TypeError, match="b"):
+        sl.scan(lam, b.numpy())
+    with pytest.raises(TypeError, match="lam"):
+        sl.scan(lam.to(torch.complex128), b)
+    with pytest.raises(TypeError, match="b"):
+        sl.scan(torch.ones(3, dtype=torch.int64), torch.ones(2, 5, 3, dtype=torch.int64))
+    with pytest.raises(TypeError, match="x0"):
+        sl.scan(lam, b, torch.zeros(2, 3, dtype=torch.complex128))
+
+
+def test_rejects_bad_shapes():
+    lam, b = _good()
+    with pytest.raises(ValueError, match="b"):
+        sl.scan(lam, b[0])
+    with pytest.raises(ValueError, match="lam"):
+        sl.scan(lam[:2], b)
+    with pytest.raises(ValueError, match="lam"):
+        sl.scan(torch.ones(2, 4, 3, dtype=torch.complex64), b)
+    with pytest.raises(ValueError, match="lam"):
+        sl.scan(lam[None], b)
+    with pytest.raises(ValueError, match="x0"):
+        sl.scan(lam, b, torch.zeros(3, 3, dtype=torch.complex64))
+
+
+def test_rejects_non_finite():
+    lam, b = _good()
+    bad = b.clone()
+    bad[1, 2, 0] = complex(float("nan"), 0.0)
+    with pytest.raises(ValueError, match="b"):
+        sl.scan(lam, bad)
+    bad_lam = lam.clone()
+    bad_lam[1] = complex(0.0, float("inf"))
+    with pytest.raises(ValueError, match="lam"):
+        sl.scan(bad_lam, b)
+    with pytest.raises(ValueError, match="x0"):
+        sl.scan(lam, b, torch.full((2, 3), float("nan"), dtype=torch.complex64))
+
+
+def test_rejects_unknown_backend_and_unavailable_triton(monkeypatch):
+    lam, b = _good()
+    with pytest.raises(ValueError, match="backend"):
+        sl.scan(lam, b, backend="cuda")
+    with pytest.raises(ValueError, match="backend"):
+        sl.scan(lam, b, backend=None)
+    monkeypatch.delenv("TRITON_INTERPRET", raising=False)
+    with pytest.raises(ValueError, match="backend='triton'"):
+        sl.scan(lam, b, backend="triton")  # CPU tensor, no interpreter
+
+
+# --- schedules (the chapter's diagrams) ------------------------------------------
+def _apply_hillis_steele(elems):
+    for level in hillis_steele_schedule(len(elems)):
+        prev = list(elems)
+        for src, dst in level:
+            elems[dst] = combine(prev[src], prev[dst])
+    return elems
+
+
+def _apply_blelloch(elems):
+    original = list(elems)
+    schedule = blelloch_schedule(len(elems))
+    for phase, pairs in schedule:
+        if phase == "up":
+            for src, dst in pairs:
+                elems[dst] = combine(elems[src], elems[dst])
+    elems[-1] = (torch.ones((), dtype=torch.float64), torch.zeros((), dtype=torch.float64))
+    for phase, pairs in schedule:
+        if phase == "down":
+            for src, dst in pairs:
+                elems[src], elems[dst] = elems[dst], combine(elems[dst], elems[src])
+    return [combine(e, o) for e, o in zip(elems, original)]  # exclusive -> inclusive
+
+
+@pytest.mark.parametrize("n", [1, 2, 8, 16])
+def test_schedules_compute_the_prefix_scan(n):
+    g = torch.Generator().manual_seed(14)
+    a = torch.randn(n, dtype=torch.float64, generator=g)
+    u = torch.randn(n, dtype=torch.float64, generator=g)
+    x, expect = 0.0, []
+    for k in range(n):
+        x = a[k].item() * x + u[k].item()
+        expect.append(x)
+    hs = _apply_hillis_steele([(a[k], u[k]) for k in range(n)])
+    np.testing.assert_allclose([e[1].item() for e in hs], expect, rtol=1e-12, atol=1e-12)
+    bl = _apply_blelloch([(a[k], u[k]) for k in range(n)])
+    np.testing.assert_allclose([e[1].item() for e in bl], expect, rtol=1e-12, atol=1e-12)
+
+
+def test_schedule_work_and_depth():
+    n = 16
+    hs = hillis_steele_schedule(n)
+    assert len(hs) == 4  # depth log2 n
+    assert sum(len(level) for level in hs) == n * 4 - (1 + 2 + 4 + 8)  # n log n - (n - 1)
+    bl = blelloch_schedule(n)
+    assert len(bl) == 2 * 4  # depth 2 log2 n
+    assert sum(len(p) for ph, p in bl if ph == "up") == n - 1
+    assert sum(len(p) for ph, p in bl if ph == "down") == n - 1
+    with pytest.raises(ValueError, match="n"):
+        blelloch_schedule(12)
+    with pytest.raises(ValueError, match="n"):
+        hillis_steele_schedule(0)
+
+
+def test_primitive_functions_direct():
+    lam, b = random_problem(2, 33, 3, torch.complex128, seed=15)
+    ref = loop_oracle(lam, b)
+    with torch.no_grad():
+        for f in (scan_hillis_steele, scan_blelloch, scan_chunked):
+            assert_close_to(f(lam, b), ref, torch.complex128)
