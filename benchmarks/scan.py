@@ -111,6 +111,9 @@ def run(shapes, device: torch.device, backends, args) -> list[dict]:
         for name in backends:
             if name == "lfilter":
                 continue
+            if name == "sequential" and shape[1] > args.max_sequential_length:
+                print(f"(skipping sequential at L = {shape[1]} > --max-sequential-length)", flush=True)
+                continue
             kwargs = {}
             if name == "triton" and (args.block_l or args.block_n or args.num_warps):
                 from ssmlib.scan.triton_kernel import scan_triton
@@ -203,6 +206,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     p.add_argument("--backends", default=None, help="comma-separated subset of backends")
     p.add_argument("--no-backward", action="store_true", help="time forward passes only")
     p.add_argument("--out", default=None, help="folder to write <device>-<date>.md and .json")
+    p.add_argument("--max-sequential-length", type=int, default=16384,
+                   help="skip the (slow) sequential loop above this L")
     p.add_argument("--block-l", type=int, default=None)
     p.add_argument("--block-n", type=int, default=None)
     p.add_argument("--num-warps", type=int, default=None)
@@ -230,6 +235,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     print()
     print(HEADER, flush=True)
     rows = run(shapes, device, backends, args)
+    public = [{("pass" if k == "pass_" else k): v for k, v in r.items()} for r in rows]
 
     if args.out:
         out = Path(args.out)
@@ -242,9 +248,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
             "", HEADER] + [format_row(r) for r in rows]
         (out / f"{stem}.md").write_text("\n".join(md) + "\n")
         (out / f"{stem}.json").write_text(json.dumps(
-            {"provenance": info, "rows": [{**r, "pass": r.pop("pass_")} for r in rows]}, indent=1))
+            {"provenance": info, "rows": public}, indent=1))
         print(f"\nwrote {out / (stem + '.md')} and .json")
-    return rows
+    return public
 
 
 if __name__ == "__main__":

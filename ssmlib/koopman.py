@@ -91,9 +91,13 @@ class DMDResult:
     rank: int
 
     def continuous_eigenvalues(self, dt: float) -> np.ndarray:
-        """:math:`\\log(\\lambda_i) / \\Delta t` (principal branch), shape (r,), complex."""
+        """:math:`\\log(\\lambda_i) / \\Delta t` (principal branch), shape (r,), complex.
+
+        The continuous-time rates of a system sampled with step ``dt`` (> 0).
+        """
         dt = check_positive(dt, "dt")
-        return np.log(self.eigenvalues.astype(np.complex128)) / dt
+        with np.errstate(divide="ignore"):  # a zero eigenvalue maps to -inf
+            return np.log(self.eigenvalues.astype(np.complex128)) / dt
 
     def predict(self, x0: Any, steps: int) -> np.ndarray:
         """Iterate the fitted linear map: :math:`x_k = A^k x_0`.

@@ -296,7 +296,9 @@ def attention_step(q: Any, keys: Any, values: Any) -> np.ndarray:
         raise ValueError(
             f"values must have shape (k, d_v) with k = {k_arr.shape[0]} >= 1, got {v_arr.shape}"
         )
-    scores = k_arr @ q_arr / np.sqrt(q_arr.shape[0])
+    # einsum without `optimize` runs numpy's own single-threaded loops (no multi-threaded BLAS),
+    # so that timings reflect the O(k d) operation count, like those of recurrence_step.
+    scores = np.einsum("kd,d->k", k_arr, q_arr) / np.sqrt(q_arr.shape[0])
     weights = np.exp(scores - scores.max())
     weights /= weights.sum()
-    return weights @ v_arr
+    return np.einsum("k,kv->v", weights, v_arr)

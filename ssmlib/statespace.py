@@ -197,10 +197,11 @@ class StateSpace:
             M = np.zeros((n + m, n + m), dtype=np.result_type(self.A, self.B))
             M[:n, :n] = self.A
             M[:n, n:] = self.B
-            Phi = [expm(h * M)[:n] for h in unique_steps]  # each (n, n + m)
+            Phi = np.stack([expm(h * M)[:n] for h in unique_steps])  # (U, n, n + m)
+            Ad, Bd = Phi[:, :, :n], Phi[:, :, n:]
+            Bu = np.einsum("knm,km->kn", Bd[which], u[:-1])  # input term of every step
             for k in range(L - 1):
-                P = Phi[which[k]]
-                x[k + 1] = P[:, :n] @ x[k] + P[:, n:] @ u[k]
+                x[k + 1] = Ad[which[k]] @ x[k] + Bu[k]
         y = x @ self.C.T + u @ self.D.T
         return y, x
 

@@ -35,12 +35,11 @@ import argparse
 import dataclasses
 import json
 import math
-import os
 import platform
 import random
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 

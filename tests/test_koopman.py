@@ -86,6 +86,16 @@ def test_dmd_rank_truncation():
     assert np.linalg.norm(res1.A @ X - Y) > 1e-3 * np.linalg.norm(Y)
 
 
+def test_dmd_complex_data():
+    rng = np.random.default_rng(3)
+    n = 4
+    A = rng.standard_normal((n, n)) + 1j * rng.standard_normal((n, n))
+    X = rng.standard_normal((n, 12)) + 1j * rng.standard_normal((n, 12))
+    res = dmd(X, A @ X)
+    np.testing.assert_allclose(res.A, A, atol=1e-10)
+    np.testing.assert_allclose(_sorted(res.eigenvalues), _sorted(np.linalg.eigvals(A)), atol=1e-10)
+
+
 @pytest.mark.parametrize(
     "X, Y, kwargs, exc, match",
     [

@@ -263,3 +263,27 @@ def test_exported_from_ssmlib():
     assert sl.LRU is LRU and sl.LRUClassifier is LRUClassifier
     assert sl.lru_param_groups is lru_param_groups and sl.LRUBlock is LRUBlock
     assert hasattr(sl.data, "generate_listops")
+
+
+def test_lru_init_explorer_moves_with_sliders():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ex = sl.explorers.lru_init_explorer(d_state=16, length=100)
+    try:
+        lam_pts = ex.fig.axes[0].lines[-1]
+        r_before = np.hypot(*lam_pts.get_data())
+        box = ex.widget()
+        box.children[0].value = 0.999  # r_min slider
+        r_after = np.hypot(*lam_pts.get_data())
+        assert r_after.min() >= 0.999 - 1e-6 > r_before.min()
+        mem = ex.fig.axes[2].lines[0].get_ydata()
+        # gamma-normalized: energies summed over all lags are ~1 per channel (finite window)
+        assert mem[0] == pytest.approx(np.mean(1 - r_after**2), rel=1e-6)
+        ex.set(max_phase=np.pi / 50)
+        phase = np.angle(np.array(lam_pts.get_data()[0]) + 1j * np.array(lam_pts.get_data()[1]))
+        assert np.all(phase >= -1e-9) and np.all(phase <= np.pi / 50 + 1e-9)
+    finally:
+        plt.close("all")

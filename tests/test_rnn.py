@@ -323,3 +323,13 @@ def test_gradient_spike_at_basin_boundary_is_narrow_and_tall():
     lo, hi = one_neuron_iterate(w, b_c - 1e-6, x0, T)[-1], one_neuron_iterate(w, b_c + 1e-6, x0, T)[-1]
     roots = fixed_points(w, b_c)
     assert lo == pytest.approx(roots[0], abs=1e-3) and hi == pytest.approx(roots[2], abs=1e-3)
+
+
+def test_bifurcation_diagram_exactly_at_fold():
+    w = 3.0
+    (b_lo, b_hi), (x_lo, x_hi) = fold_points(w)
+    d = bifurcation_diagram(w, [b_lo, b_hi])
+    # at b_hi the lower stable branch merges with the unstable one at x_hi = -x_c
+    assert d.middle[1] == pytest.approx(x_hi, abs=1e-6) and np.isnan(d.lower[1])
+    assert d.upper_stable[1] and not d.middle_stable[1]
+    assert d.middle[0] == pytest.approx(x_lo, abs=1e-6) and np.isnan(d.upper[0])

@@ -301,3 +301,55 @@ def test_primitive_functions_direct():
     with torch.no_grad():
         for f in (scan_hillis_steele, scan_blelloch, scan_chunked):
             assert_close_to(f(lam, b), ref, torch.complex128)
+
+
+# --- the chapter's explorer ----------------------------------------------------
+def test_scan_steps_end_in_the_prefix_scan():
+    from ssmlib.explorers.scan import scan_steps
+
+    n = 16
+    hs = scan_steps("hillis-steele", n)
+    assert hs[-1]["spans"] == [(0, k) for k in range(n)]  # inclusive scan
+    assert hs[-1]["work"] == sum(len(level) for level in hillis_steele_schedule(n))
+    bl = scan_steps("blelloch", n)
+    assert bl[-1]["spans"] == [None] + [(0, k - 1) for k in range(1, n)]  # exclusive scan
+    assert bl[-1]["work"] == 2 * (n - 1)
+    with pytest.raises(ValueError, match="algorithm"):
+        scan_steps("ladner-fischer", n)
+
+
+def test_scan_levels_explorer_driven_from_code():
+    ex = sl.explorers.scan_levels_explorer(n=8)
+    box = ex.widget()
+    ax = ex.fig.axes[0]
+    assert "level 0" in ax.get_title() and "Hillis-Steele" in ax.get_title()
+    box.children[1].value = 3.0
+    labels = [t.get_text() for t in ax.texts if t.get_text()]  # (arrows are empty annotations)
+    assert labels == ["0"] + [f"0:{k}" for k in range(1, 8)]
+    box.children[0].value = 1.0  # Blelloch, level 3: end of the up-sweep
+    assert "Blelloch" in ax.get_title() and "up-sweep" in ax.get_title()
+    assert [t.get_text() for t in ax.texts if t.get_text()][-1] == "0:7"
+    assert len(ex.frames()) == 2 * 7
+
+
+# --- the benchmark script ------------------------------------------------------
+def test_benchmark_script_smoke(tmp_path, capsys):
+    """benchmarks/scan.py runs on CPU, prints ratios against lfilter and writes .md/.json."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "scan.py"
+    spec = importlib.util.spec_from_file_location("scan_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rows = module.main(["--shapes", "1x64x8", "--backends", "lfilter,chunked,parallel",
+                        "--device", "cpu", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "scipy lfilter" in out and "| chunked | backward |" in out
+    chunked = [r for r in rows if r["backend"] == "chunked" and r["pass"] == "forward"][0]
+    assert chunked["vs_baseline"] > 0 and chunked["frac_clone"] > 0
+    (md,) = tmp_path.glob("cpu-*.md")
+    data = json.loads(next(tmp_path.glob("cpu-*.json")).read_text())
+    assert data["provenance"]["torch"] == torch.__version__ and "date" in data["provenance"]
+    assert "fraction of clone" in md.read_text()

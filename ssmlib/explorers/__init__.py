@@ -13,3 +13,5 @@ from .koopman import koopman_explorer
 from .diagonalization import ring_init_explorer
 from .recurrence import aa_ab_explorer
 from .rnn import bifurcation_explorer
+from .lru import lru_init_explorer
+from .scan import scan_levels_explorer

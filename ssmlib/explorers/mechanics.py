@@ -106,6 +106,7 @@ def root_locus_explorer(m: float = 1.0, t_max: float = 15.0, n_points: int = 500
     (line_x,) = ax_x.plot(t, np.zeros_like(t), color=COLORS["blue"])
     ax_x.set(xlabel="time t (s)", ylabel="x(t)", ylim=(-2.5, 2.5), xlim=(0, t_max))
     ax_x.set_title("response")
+    fig.subplots_adjust(top=0.8, wspace=0.3)
     title = fig.suptitle("")
 
     def update(c: float, k: float) -> None:

@@ -30,6 +30,7 @@ kernel.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 
 import torch
@@ -45,6 +46,7 @@ from .parallel import (
     scan_hillis_steele,
 )
 from .sequential import scan_sequential
+from .triton_kernel import scan_triton  # registers the torch.library ops; imports triton lazily
 
 __all__ = [
     "scan",
@@ -54,6 +56,7 @@ __all__ = [
     "scan_hillis_steele",
     "scan_blelloch",
     "scan_chunked",
+    "scan_triton",
     "default_chunk",
     "combine",
     "hillis_steele_schedule",
@@ -72,8 +75,17 @@ _PRIMITIVES = {
 }
 
 
+_constant = getattr(torch.compiler, "assume_constant_result", lambda f: f)
+
+
+@_constant
 def _interpret_mode() -> bool:
     return os.environ.get("TRITON_INTERPRET", "0") not in ("", "0", "false", "False")
+
+
+@_constant
+def _triton_importable() -> bool:
+    return importlib.util.find_spec("triton") is not None
 
 
 def triton_available(device: torch.device | str | None = None) -> bool:
@@ -82,9 +94,7 @@ def triton_available(device: torch.device | str | None = None) -> bool:
     That needs the ``triton`` package and either a CUDA device or the
     interpreter (``TRITON_INTERPRET=1``, any device, slow).
     """
-    try:
-        import triton  # noqa: F401
-    except ImportError:
+    if not _triton_importable():
         return False
     if _interpret_mode():
         return True
@@ -98,7 +108,7 @@ def _validate(lam, b, x0, backend):
         raise ValueError(
             f"backend must be 'auto' or one of {SCAN_BACKENDS}, got {backend!r}"
         )
-    compiling = torch.compiler.is_compiling()
+    compiling = getattr(torch.compiler, "is_compiling", lambda: False)()
     finite = not compiling  # a data-dependent check would break a compiled graph
     check_tensor(b, "b", ndim=3, dtypes=_DTYPES, finite=finite)
     check_tensor(lam, "lam", ndim=(1, 3), dtypes=_DTYPES, finite=finite)
@@ -185,7 +195,5 @@ def scan(
         lam0 = lam if lam.ndim == 1 else lam[:, 0]
         b = torch.cat([(b[:, 0] + lam0 * x0).unsqueeze(1), b[:, 1:]], dim=1)
     if backend == "triton":
-        from .triton_kernel import scan_triton
-
         return scan_triton(lam, b)
     return LinearScan.apply(lam, b, _PRIMITIVES[backend])

@@ -38,11 +38,13 @@ def scan_sequential(
     """
     batch, length, n = b.shape
     x = x0 if x0 is not None else torch.zeros(batch, n, dtype=b.dtype, device=b.device)
-    time_varying = lam.ndim == 3
+    # unbind (not b[:, k]): its backward stacks the L slice gradients once, whereas
+    # each indexing op's backward would materialize a full (B, L, N) zero tensor
+    b_steps = b.unbind(1)
+    lam_steps = lam.unbind(1) if lam.ndim == 3 else [lam] * length
     xs = []
-    for k in range(length):
-        a = lam[:, k] if time_varying else lam
-        x = a * x + b[:, k]  # eq. (eq-scan-recurrence)
+    for a, u in zip(lam_steps, b_steps):
+        x = a * x + u  # eq. (eq-scan-recurrence)
         xs.append(x)
     if not xs:
         return b.new_zeros(b.shape)
