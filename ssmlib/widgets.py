@@ -302,11 +302,12 @@ class Explorer:
             s.observe(lambda ch, n=p.name: on_change(ch, n), names="value")
         return w.VBox([*sliders, image])
 
-    def show(self, mode: str = "auto"):
+    def show(self, mode: str = "auto") -> None:
         """Display the explorer: ``"live"``, ``"static"`` or ``"auto"``.
 
         ``"auto"`` is static when ``SSMBOOK_STATIC=1`` (the book build) and live
-        otherwise. Returns the displayed object.
+        otherwise. Returns None, so a ``.show()`` on a cell's last line is not
+        displayed a second time.
         """
         import matplotlib.pyplot as plt
         from IPython.display import HTML, display
@@ -318,4 +319,3 @@ class Explorer:
         obj = HTML(self.to_html()) if mode == "static" else self.widget()
         plt.close(self.fig)  # keep the inline backend from printing it a second time
         display(obj)
-        return obj

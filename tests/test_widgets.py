@@ -117,16 +117,23 @@ def test_live_widget_moves_the_figure():
 
 
 def test_show_modes(monkeypatch):
+    import IPython.display
     import ipywidgets
     from IPython.display import HTML
 
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))
     monkeypatch.setenv("SSMBOOK_STATIC", "1")
     assert static_mode()
     ex, *_ = make_explorer()
-    assert isinstance(ex.show(), HTML)
+    assert ex.show() is None
+    assert isinstance(shown[-1], HTML) and "ssm-explorer" in shown[-1].data
     monkeypatch.setenv("SSMBOOK_STATIC", "0")
     assert not static_mode()
     ex, *_ = make_explorer()
-    assert isinstance(ex.show(), ipywidgets.VBox)
+    ex.show()
+    assert isinstance(shown[-1], ipywidgets.VBox)
+    ex.show(mode="static")
+    assert isinstance(shown[-1], HTML)
     with pytest.raises(ValueError, match="mode"):
         ex.show(mode="movie")

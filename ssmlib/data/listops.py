@@ -464,15 +464,17 @@ class _Item:
 class ListOpsDataset:
     """A torch-style map dataset of tokenized ListOps samples.
 
+    Items are ``(ids, label)`` with ``ids`` a ``torch.long`` tensor of shape (L,);
+    batch them with :func:`ssmlib.data.pad_collate`.
+
     Parameters
     ----------
     samples : sequence of (source, label)
+        Expressions and their labels (0-9).
     tokenizer : ListOpsTokenizer, optional
+        Defaults to a new :class:`ListOpsTokenizer`.
     max_len : int, optional
         Truncate longer token sequences (LRA uses 2048, longer than any sample).
-
-    Items are ``(ids, label)`` with ``ids`` a ``torch.long`` tensor of shape (L,);
-    batch them with :func:`ssmlib.data.pad_collate`.
     """
 
     def __init__(self, samples: Sequence[tuple[str, int]],

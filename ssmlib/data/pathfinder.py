@@ -6,8 +6,8 @@ the two ends of the *same* path, 0 when they sit on different paths. LRA
 (``tay2021long``) feeds the image pixel by pixel: a 32x32 image is a sequence of
 1024 grey levels, and Path-X (128x128) one of 16384.
 
-Generator
----------
+Drawing the images
+------------------
 :func:`generate_pathfinder` draws pathfinder-*style* images; it follows the idea
 of the original generator (as summarized in ``REFERENCE-NOTES.md``), not its
 code: each path is a chain of short straight dashes ("paddles") separated by
