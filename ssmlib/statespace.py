@@ -87,7 +87,30 @@ def _initial_state(x0: Any, n: int) -> np.ndarray:
     return x0
 
 
-class StateSpace:
+class _Dimensions:
+    """Sizes shared by continuous and discrete systems (matrices A, B, C, D)."""
+
+    A: np.ndarray
+    B: np.ndarray
+    C: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """Number of states."""
+        return self.A.shape[0]
+
+    @property
+    def m(self) -> int:
+        """Number of inputs."""
+        return self.B.shape[1]
+
+    @property
+    def p(self) -> int:
+        """Number of outputs."""
+        return self.C.shape[0]
+
+
+class StateSpace(_Dimensions):
     """A continuous-time LTI system :math:`\\dot x = Ax + Bu,\\ y = Cx + Du`.
 
     Parameters
@@ -117,21 +140,6 @@ class StateSpace:
 
     def __init__(self, A: Any, B: Any, C: Any, D: Any = None) -> None:
         self.A, self.B, self.C, self.D = _system_matrices(A, B, C, D)
-
-    @property
-    def n(self) -> int:
-        """Number of states."""
-        return self.A.shape[0]
-
-    @property
-    def m(self) -> int:
-        """Number of inputs."""
-        return self.B.shape[1]
-
-    @property
-    def p(self) -> int:
-        """Number of outputs."""
-        return self.C.shape[0]
 
     def __repr__(self) -> str:
         return f"StateSpace(n={self.n}, m={self.m}, p={self.p})"
@@ -206,7 +214,7 @@ class StateSpace:
         return y, x
 
 
-class DiscreteStateSpace:
+class DiscreteStateSpace(_Dimensions):
     """A discrete-time LTI system :math:`x_{k+1} = \\bar A x_k + \\bar B u_k,\\ y_k = \\bar C x_k + \\bar D u_k`.
 
     Parameters
@@ -227,21 +235,6 @@ class DiscreteStateSpace:
     def __init__(self, A: Any, B: Any, C: Any, D: Any = None, dt: float = 1.0) -> None:
         self.A, self.B, self.C, self.D = _system_matrices(A, B, C, D)
         self.dt = check_positive(dt, "dt")
-
-    @property
-    def n(self) -> int:
-        """Number of states."""
-        return self.A.shape[0]
-
-    @property
-    def m(self) -> int:
-        """Number of inputs."""
-        return self.B.shape[1]
-
-    @property
-    def p(self) -> int:
-        """Number of outputs."""
-        return self.C.shape[0]
 
     def __repr__(self) -> str:
         return f"DiscreteStateSpace(n={self.n}, m={self.m}, p={self.p}, dt={self.dt:g})"
