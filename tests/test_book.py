@@ -41,17 +41,24 @@ def test_chapter_page_has_figures_and_a_slider(built_book, page):
 
 
 def test_math_and_scripts_are_served_locally(built_book):
+    with_math = 0
     for page in toc_pages():
         html = (built_book / f"{page}.html").read_text()
-        assert "_static/mathjax/tex-chtml.js" in html, f"{page}: MathJax is not the vendored copy"
+        # Sphinx loads MathJax only on pages that hold math; there it must be the vendored copy
+        if 'class="math' in html:
+            with_math += 1
+            assert "_static/mathjax/tex-chtml.js" in html, f"{page}: MathJax is not the vendored copy"
         external = re.findall(r"<script[^>]+src=\"(https?://[^\"]+)\"", html)
         assert not external, f"{page} loads scripts from the network: {external}"
+    assert with_math >= len(chapter_pages()), "chapters without math?"
     assert (built_book / "_static" / "mathjax" / "tex-chtml.js").exists()
 
 
 def test_bibliography_and_api_pages(built_book):
     bib = (built_book / "book" / "bibliography.html").read_text()
-    assert "Resurrecting Recurrent Neural Networks" in bib
+    # pybtex's default style sets titles in sentence case
+    assert "resurrecting recurrent neural networks for long sequences" in bib.lower()
+    assert bib.count('class="citation"') + bib.count("role=\"doc-biblioentry\"") >= 30 or bib.lower().count("<dt") >= 30
     api = (built_book / "book" / "api.html").read_text()
     for name in ("Explorer", "StateSpace", "SpringMassDamper", "discretize"):
         assert name in api, f"API page does not document {name}"

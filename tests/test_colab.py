@@ -37,7 +37,9 @@ def colab_python(tmp_path_factory) -> Path:
     pip = [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     subprocess.run(pip + [torch_spec], check=True)
     subprocess.run(pip + COLAB_PACKAGES, check=True)
-    probe = subprocess.run([str(py), "-c", "import ssmlib"], capture_output=True)
+    # run from an empty directory: from the repository root, ``import ssmlib`` would
+    # find the source folder on sys.path[0] and prove nothing
+    probe = subprocess.run([str(py), "-c", "import ssmlib"], capture_output=True, cwd=env_dir)
     assert probe.returncode != 0, "ssmlib must not be preinstalled in the Colab-like venv"
     return py
 
@@ -57,5 +59,7 @@ def test_chapter_runs_after_installing_ssmlib_itself(colab_python, path, tmp_pat
     )
     proc = subprocess.run([str(colab_python), "-c", code], env=env, capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0, f"{path.name} failed in the Colab-like env:\n{proc.stderr[-4000:]}"
-    check = subprocess.run([str(colab_python), "-c", "import ssmlib; print(ssmlib.__file__)"], capture_output=True, text=True)
+    check = subprocess.run([str(colab_python), "-c", "import ssmlib; print(ssmlib.__file__)"],
+                           capture_output=True, text=True, cwd=tmp_path, env=env)
     assert check.returncode == 0, "the notebook's first cell did not install ssmlib"
+    assert "site-packages" in check.stdout, f"ssmlib imported from {check.stdout!r}, not installed"

@@ -15,3 +15,4 @@ from .recurrence import aa_ab_explorer
 from .rnn import bifurcation_explorer
 from .lru import lru_init_explorer
 from .scan import scan_levels_explorer
+from .lra import pathfinder_explorer
