@@ -27,6 +27,14 @@ BUILD_DIR = ROOT / "_build"
 
 
 @pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Give every test one intra-op thread, whatever the previous test set (training sets it)."""
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _close_figures():
     """Close every matplotlib figure a test opened."""
     yield

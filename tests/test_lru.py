@@ -13,15 +13,6 @@ import ssmlib as sl
 from ssmlib.lru import LRU, LRUBlock, LRUClassifier, lru_param_groups, masked_mean
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models: one intra-op thread is faster and immune to oversubscription."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _loop_reference(m: LRU, u: torch.Tensor) -> torch.Tensor:
     """Independent oracle: the equations with explicit complex matrices and a loop."""
     lam = torch.exp(-torch.exp(m.nu_log) + 1j * torch.exp(m.theta_log))

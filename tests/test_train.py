@@ -13,14 +13,6 @@ from ssmlib import train as T
 from ssmlib.lru import LRUClassifier
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 TINY = dict(n_train=48, n_val=16, n_test=16, min_length=5, max_length=30, d_model=16,
             d_state=8, n_layers=1, batch_size=16, epochs=1, progress=False)
 
