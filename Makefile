@@ -7,7 +7,8 @@ SHELL      := /bin/bash
 PYTHON     ?= python3
 VENV       ?= .venv
 PY         := $(VENV)/bin/python
-# Torch is installed before the rest so that requirements' range (torch>=2.2, which Colab's
+# requirements.txt is ssmlib with every extra (`-e .[torch,gpu,book,test]`; pyproject.toml declares
+# them). Torch is installed before the rest so that the extra's range (torch>=2.2, which Colab's
 # preinstalled torch satisfies) does not pull a multi-GB CUDA build. On this project's machines
 # torch==2.13.0 is a local CPU wheel; override elsewhere, e.g. `make test TORCH_SPEC=torch`.
 TORCH_SPEC ?= torch==2.13.0
@@ -25,7 +26,6 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q "$(TORCH_SPEC)"
 	$(PY) -m pip install -q -r requirements.txt
-	$(PY) -m pip install -q --no-deps -e .
 	@touch $@
 
 # MathJax is vendored from the npm registry into the build so the book renders offline.

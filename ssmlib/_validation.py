@@ -18,6 +18,9 @@ __all__ = [
     "check_positive",
     "check_finite_scalar",
     "check_tensor",
+    "as_rng",
+    "check_int",
+    "check_result",
 ]
 
 
@@ -137,3 +140,49 @@ def check_tensor(
         if not bool(ok):
             raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
     return t
+
+
+def check_int(x: Any, name: str, *, minimum: int | None = None,
+              maximum: int | None = None) -> int:
+    """Return ``x`` as a Python int after checking its type and range, or raise."""
+    if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(x).__name__}")
+    value = int(x)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
+    return value
+
+
+def as_rng(x: Any, name: str = "rng") -> np.random.Generator:
+    """A numpy Generator from ``None``, a non-negative int seed or a Generator, or raise.
+
+    The errors name the caller's argument instead of passing numpy's generic
+    message through.
+    """
+    if isinstance(x, np.random.Generator):
+        return x
+    if x is None:
+        return np.random.default_rng()
+    if isinstance(x, np.random.SeedSequence):
+        return np.random.default_rng(x)
+    if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
+        raise TypeError(f"{name} must be None, a non-negative int seed or a "
+                        f"numpy.random.Generator, got {type(x).__name__}")
+    if x < 0:
+        raise ValueError(f"{name} must be a non-negative int seed, got {x}")
+    return np.random.default_rng(int(x))
+
+
+def check_result(x: np.ndarray, what: str, hint: str) -> np.ndarray:
+    """Return ``x`` if every entry is finite; else raise ``ValueError`` (overflow).
+
+    ``what`` names the computed quantity and the inputs that caused it; ``hint``
+    says what to change. Finite input can overflow float64 (e.g. a huge step or
+    an eigenvalue far outside the unit circle): report it instead of returning
+    NaN or inf silently.
+    """
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{what} overflows float64 (non-finite result): {hint}")
+    return x

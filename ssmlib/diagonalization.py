@@ -26,7 +26,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ._validation import as_array, as_square_matrix, check_positive
+from ._validation import as_array, as_rng, as_square_matrix, check_positive
 
 __all__ = [
     "Diagonalization",
@@ -231,6 +231,8 @@ def hippo_legs(N: int) -> tuple[np.ndarray, np.ndarray]:
         raise TypeError(f"N must be an int, got {type(N).__name__}")
     if N < 1:
         raise ValueError(f"N must be >= 1, got {N}")
+    if N > 10_000:
+        raise ValueError(f"N must be <= 10000 (dense N x N matrices), got {N}")
     n = np.arange(N, dtype=np.float64)
     q = np.sqrt(2 * n + 1)
     A = -np.tril(np.outer(q, q), k=-1) - np.diag(n + 1)
@@ -292,7 +294,7 @@ def perturb_then_diagonalize(
     """
     A = as_square_matrix(A, "A")
     eps = check_positive(eps, "eps")
-    rng = np.random.default_rng(rng)
+    rng = as_rng(rng, "rng")
     E = rng.standard_normal(A.shape)
     if np.iscomplexobj(A):
         E = E + 1j * rng.standard_normal(A.shape)
@@ -331,11 +333,18 @@ def compare_diagonalizations(
         exploding entries of :math:`V^{-1}` for unit-norm eigenvectors) for plain
         diagonalization; ``"cond_ptd"``, ``"backward_ptd"``, ``"max_abs_V_inv_ptd"`` for PTD.
     """
+    if isinstance(Ns, (str, bytes)) or not hasattr(Ns, "__iter__"):
+        raise TypeError(f"Ns must be a sequence of ints, got {type(Ns).__name__}")
+    Ns = list(Ns)
+    if not Ns:
+        raise ValueError("Ns must be a non-empty sequence of positive ints, got []")
+    if any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) for n in Ns):
+        raise TypeError(f"Ns must be a sequence of ints, got {Ns!r}")
     Ns = [int(n) for n in Ns]
-    if not Ns or any(n < 1 for n in Ns):
-        raise ValueError(f"Ns must be a non-empty sequence of positive ints, got {Ns}")
+    if any(n < 1 or n > 2000 for n in Ns):
+        raise ValueError(f"Ns must hold sizes in [1, 2000] (dense eigendecompositions), got {Ns}")
     eps = check_positive(eps, "eps")
-    rng = np.random.default_rng(rng)
+    rng = as_rng(rng, "rng")
     build = matrix if matrix is not None else hippo_legs
     out: dict[str, list[float]] = {
         k: [] for k in ("N", "cond_plain", "backward_plain", "max_abs_V_inv_plain",

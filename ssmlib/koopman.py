@@ -32,7 +32,7 @@ dynamics is exactly linear, with eigenvalues :math:`\\mu, \\lambda, 2\\mu`.
 
 from __future__ import annotations
 
-import itertools
+import math
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -129,6 +129,8 @@ def _check_steps(steps: Any) -> int:
         raise TypeError(f"steps must be an int, got {type(steps).__name__}")
     if steps < 0:
         raise ValueError(f"steps must be >= 0, got {steps}")
+    if steps > 10**7:
+        raise ValueError(f"steps must be <= 10**7 (every step is stored), got {steps}")
     return int(steps)
 
 
@@ -284,6 +286,10 @@ def monomial_dictionary(exponents: Sequence[Sequence[int]]) -> Dictionary:
     return Dictionary(function, [name(p) for p in P], state_dim=P.shape[1])
 
 
+#: Largest dictionary :func:`polynomial_dictionary` builds (EDMD solves a k x k problem).
+_MAX_FEATURES = 5000
+
+
 def polynomial_dictionary(degree: int, state_dim: int = 2, *, constant: bool = True) -> Dictionary:
     """All monomials of total degree ``<= degree`` in ``state_dim`` variables.
 
@@ -306,11 +312,26 @@ def polynomial_dictionary(degree: int, state_dim: int = 2, *, constant: bool = T
             raise TypeError(f"{label} must be an int, got {type(value).__name__}")
         if value < 1:
             raise ValueError(f"{label} must be >= 1, got {value}")
-    exps = []
-    for total in range(0 if constant else 1, degree + 1):
-        for p in itertools.product(range(total, -1, -1), repeat=state_dim):
-            if sum(p) == total:
-                exps.append(p)
+    if not isinstance(constant, (bool, np.bool_)):
+        raise TypeError(f"constant must be a bool, got {type(constant).__name__}")
+    size = math.comb(int(degree) + int(state_dim), int(state_dim)) - (0 if constant else 1)
+    if size > _MAX_FEATURES:
+        raise ValueError(
+            f"polynomial_dictionary(degree={degree}, state_dim={state_dim}) has {size} monomials, "
+            f"more than {_MAX_FEATURES} (EDMD would need a {size} x {size} matrix); "
+            "lower degree or state_dim")
+
+    def compositions(total: int, d: int):
+        # exponent tuples of sum ``total``, lexicographically descending (x1 first)
+        if d == 1:
+            yield (total,)
+            return
+        for first in range(total, -1, -1):
+            for rest in compositions(total - first, d - 1):
+                yield (first, *rest)
+
+    exps = [p for total in range(0 if constant else 1, int(degree) + 1)
+            for p in compositions(total, int(state_dim))]
     return monomial_dictionary(exps)
 
 

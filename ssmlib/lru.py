@@ -58,6 +58,11 @@ RECURRENT_PARAMS = ("nu_log", "theta_log", "gamma_log", "B_re", "B_im")
 _REAL = (torch.float32, torch.float64)
 
 
+def _check_values() -> bool:
+    """Check tensor values (NaN/inf) except while torch.compile traces (data-dependent)."""
+    return not getattr(torch.compiler, "is_compiling", lambda: False)()
+
+
 def _check_int(x: Any, name: str, minimum: int = 1) -> int:
     if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
         raise TypeError(f"{name} must be an int, got {type(x).__name__}")
@@ -146,11 +151,22 @@ class LRU(nn.Module):
         return x.real @ self.C_re.T - x.imag @ self.C_im.T + self.D * u
 
     def _check_u(self, u: Any, name: str, ndim: int) -> torch.Tensor:
-        check_tensor(u, name, ndim=ndim, dtypes=_REAL, finite=False)
+        check_tensor(u, name, ndim=ndim, dtypes=_REAL, finite=_check_values())
         if u.shape[-1] != self.d_model:
             raise ValueError(f"{name} must have last dimension d_model={self.d_model}, "
                              f"got shape {tuple(u.shape)}")
         return u
+
+    def _check_state(self, state: Any, batch: int, dtype: torch.dtype) -> torch.Tensor:
+        """Validate a caller's state (B, N) and cast it to the layer's complex dtype."""
+        check_tensor(state, "state", ndim=2, finite=_check_values())
+        if tuple(state.shape) != (batch, self.d_state):
+            raise ValueError(f"state must have shape (B, N) = {(batch, self.d_state)}, "
+                             f"got {tuple(state.shape)}")
+        if state.device != self.B_re.device:
+            raise ValueError(f"state must be on the layer's device ({self.B_re.device}), "
+                             f"got {state.device}")
+        return state.to(dtype)
 
     # -- sequence and step ------------------------------------------------------------
     def forward(self, u: torch.Tensor, state: torch.Tensor | None = None,
@@ -169,16 +185,26 @@ class LRU(nn.Module):
         Returns
         -------
         y : Tensor, shape (B, L, H), dtype of ``u``
+            (``L = 0`` gives an empty output and, with ``return_state``, the
+            unchanged state).
+
+        Raises
+        ------
+        TypeError, ValueError
+            Naming ``u`` or ``state`` for a wrong type, shape, device or
+            non-finite values.
         """
         u = self._check_u(u, "u", 3)
         lam = self.lam()
         bu = self._input(u.to(self.B_re.dtype))
         if state is not None:
-            check_tensor(state, "state", ndim=2, finite=False)
-            state = state.to(bu.dtype)
+            state = self._check_state(state, u.shape[0], bu.dtype)
         x = scan(lam, bu, state)  # x_k = lam x_{k-1} + gamma B u_k   (eq. lru-recurrence)
         y = self._output(x, u.to(self.C_re.dtype)).to(u.dtype)
         if return_state:
+            if u.shape[1] == 0:  # empty sequence: the state is unchanged
+                last = state if state is not None else self.initial_state(u.shape[0], u.device)
+                return y, last
             return y, x[:, -1]
         return y
 
@@ -205,12 +231,10 @@ class LRU(nn.Module):
             The new state :math:`x_k`.
         """
         u_t = self._check_u(u_t, "u_t", 2)
+        dtype = self.initial_state(0).dtype
         if state is None:
             state = self.initial_state(u_t.shape[0], u_t.device)
-        check_tensor(state, "state", ndim=2, finite=False)
-        if tuple(state.shape) != (u_t.shape[0], self.d_state):
-            raise ValueError(f"state must have shape (B, N) = {(u_t.shape[0], self.d_state)}, "
-                             f"got {tuple(state.shape)}")
+        state = self._check_state(state, u_t.shape[0], dtype)
         x = self.lam() * state + self._input(u_t.to(self.B_re.dtype))
         return self._output(x, u_t.to(self.C_re.dtype)).to(u_t.dtype), x
 
@@ -254,6 +278,9 @@ class LRUBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x : (B, L, H) -> (B, L, H)."""
+        self.lru._check_u(x, "x", 3)
+        if x.shape[1] == 0:  # empty sequence: nothing to mix, an empty output
+            return x.clone()
         z = self._normalize(x)
         z = self.lru(z)
         z = self.drop(F.gelu(z))
@@ -264,6 +291,7 @@ class LRUBlock(nn.Module):
     def step(self, x_t: torch.Tensor, state: torch.Tensor | None = None
              ) -> tuple[torch.Tensor, torch.Tensor]:
         """One recurrent step (evaluation mode), x_t : (B, H) -> (B, H), new state."""
+        self.lru._check_u(x_t, "x_t", 2)
         if self.norm_kind == "layer":
             z = self.norm(x_t)
         else:
@@ -276,6 +304,8 @@ class LRUBlock(nn.Module):
 
 def masked_mean(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
     """Mean over time of ``x`` (B, L, H) counting only ``mask`` (B, L) True steps."""
+    if x.ndim == 3 and x.shape[1] == 0:
+        raise ValueError(f"x must have at least one time step to average, got shape {tuple(x.shape)}")
     if mask is None:
         return x.mean(dim=1)
     check_tensor(mask, "mask", ndim=2, finite=False)
@@ -286,6 +316,24 @@ def masked_mean(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
     if bool((count == 0).any()):
         raise ValueError("mask must keep at least one step per sequence")
     return (x * m).sum(dim=1) / count
+
+
+def _check_input(x: Any, name: str, tokens: bool, vocab_size: int | None,
+                 d_input: int | None, token_ndim: int) -> None:
+    """Validate classifier input: token ids in range, or finite features of width d_input."""
+    if tokens:
+        check_tensor(x, name, ndim=token_ndim, dtypes=(torch.int64, torch.int32), finite=False)
+        if x.numel() and not getattr(torch.compiler, "is_compiling", lambda: False)():
+            lo, hi = int(x.min()), int(x.max())
+            if lo < 0 or hi >= vocab_size:
+                bad = lo if lo < 0 else hi
+                raise ValueError(f"{name} contains token id {bad} outside the vocabulary "
+                                 f"[0, vocab_size={vocab_size})")
+    else:
+        check_tensor(x, name, ndim=token_ndim + 1, dtypes=_REAL, finite=_check_values())
+        if x.shape[-1] != d_input:
+            raise ValueError(f"{name} must have last dimension d_input={d_input}, "
+                             f"got shape {tuple(x.shape)}")
 
 
 class LRUClassifier(nn.Module):
@@ -321,11 +369,17 @@ class LRUClassifier(nn.Module):
             raise ValueError("give exactly one of vocab_size (tokens) and d_input (continuous)")
         if vocab_size is not None:
             _check_int(vocab_size, "vocab_size", 2)
+            _check_int(pad_id, "pad_id", 0)
+            if pad_id >= vocab_size:
+                raise ValueError(f"pad_id must be a token id in [0, vocab_size={vocab_size}), "
+                                 f"got {pad_id}")
             self.encoder: nn.Module = nn.Embedding(vocab_size, d_model, padding_idx=pad_id)
         else:
             _check_int(d_input, "d_input", 1)
             self.encoder = nn.Linear(d_input, d_model)
         self.tokens = vocab_size is not None
+        self.vocab_size = vocab_size
+        self.d_input = d_input
         self.blocks = nn.ModuleList(
             LRUBlock(d_model, d_state, r_min, r_max, max_phase, dropout, norm)
             for _ in range(n_layers)
@@ -334,10 +388,7 @@ class LRUClassifier(nn.Module):
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """Per-step features after the blocks, shape (B, L, H)."""
-        if self.tokens:
-            check_tensor(x, "x", ndim=2, dtypes=(torch.int64, torch.int32), finite=False)
-        else:
-            check_tensor(x, "x", ndim=3, dtypes=_REAL, finite=False)
+        _check_input(x, "x", self.tokens, self.vocab_size, self.d_input, 2)
         h = self.encoder(x)
         for block in self.blocks:
             h = block(h)
@@ -359,7 +410,11 @@ class LRUClassifier(nn.Module):
             Features of the current step (as ``features(x)[:, t]``).
         states : list of Tensor
         """
+        _check_input(x_t, "x_t", self.tokens, self.vocab_size, self.d_input, 1)
         h = self.encoder(x_t)
+        if states is not None and not isinstance(states, (list, tuple)):
+            raise TypeError(f"states must be a list of tensors (one per block), "
+                            f"got {type(states).__name__}")
         states = list(states) if states is not None else [None] * len(self.blocks)
         if len(states) != len(self.blocks):
             raise ValueError(f"states must have one entry per block ({len(self.blocks)})")

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_array, check_finite_scalar
+from ._validation import as_array, as_rng, check_finite_scalar
 
 __all__ = ["lambda_from_params", "params_from_lambda", "sample_ring"]
 
@@ -167,6 +167,8 @@ def sample_ring(
         raise TypeError(f"n must be an int, got {type(n).__name__}")
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
+    if n > 10**8:
+        raise ValueError(f"n must be <= 10**8 (memory), got {n}")
     r_min = check_finite_scalar(r_min, "r_min")
     r_max = check_finite_scalar(r_max, "r_max")
     max_phase = check_finite_scalar(max_phase, "max_phase")
@@ -176,7 +178,7 @@ def sample_ring(
         )
     if not (0.0 < max_phase <= 2 * np.pi + 1e-12):
         raise ValueError(f"max_phase must be in (0, 2*pi], got {max_phase}")
-    rng = np.random.default_rng(rng)
+    rng = as_rng(rng, "rng")
     u1 = rng.random(n)
     u2 = rng.random(n)
     radius_sq = u1 * (r_max**2 - r_min**2) + r_min**2

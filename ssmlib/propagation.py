@@ -47,6 +47,10 @@ DEFAULT_EMBEDDING: dict[str, float] = {"a": 1.0, "b": -1.0}
 REGIMES = ("negative damping", "low damping", "high damping")
 
 
+#: Longest signal :func:`pulse_sequence` builds (the recurrence then runs in a Python loop).
+_MAX_SAMPLES = 200_000
+
+
 def pulse_sequence(
     tokens: Sequence[str] | str,
     embedding: Mapping[str, Any] | None = None,
@@ -99,7 +103,7 @@ def pulse_sequence(
         raise TypeError(f"embedding must be a mapping token -> value, got {type(embedding).__name__}")
     missing = sorted(set(tokens) - set(embedding))
     if missing:
-        raise ValueError(f"embedding has no entry for token(s) {missing}")
+        raise ValueError(f"tokens contain {missing}, which have no entry in embedding")
     vectors = {s: np.atleast_1d(as_array(embedding[s], f"embedding[{s!r}]", ndim=(0, 1)))
                for s in set(tokens)}
     shapes = {v.shape for v in vectors.values()}
@@ -114,6 +118,10 @@ def pulse_sequence(
     if n_width < 1:
         raise ValueError(f"width must be at least one step dt = {dt}, got {width}")
     duration = len(tokens) * spacing if duration is None else check_positive(duration, "duration")
+    if duration / dt > _MAX_SAMPLES:
+        raise ValueError(
+            f"duration / dt = {duration / dt:.3g} samples (spacing={spacing}, dt={dt}) is more than "
+            f"{_MAX_SAMPLES}: use a shorter spacing or duration, or a larger dt")
     length = int(round(duration / dt))
     onsets = [int(round(i * spacing / dt)) for i in range(len(tokens))]
     if onsets[-1] + n_width > length:
@@ -209,8 +217,18 @@ def aa_vs_ab(
         raise ValueError("embedding values must be scalars for the scalar system of aa_vs_ab")
     lam = complex(-nu, theta)
     lam_bar, B_bar = zoh_diagonal(np.array([lam]), np.ones((1, 1)), dt)
-    x_aa = linear_recurrence(lam_bar, u_aa, B=B_bar)[:, 0]
-    x_ab = linear_recurrence(lam_bar, u_ab, B=B_bar)[:, 0]
+    if not np.all(np.isfinite(lam_bar)) or not np.all(np.isfinite(B_bar)):
+        raise ValueError(f"nu={nu}, dt={dt}: exp(-nu dt) overflows float64; use a larger nu "
+                         "or a smaller dt")
+    try:
+        x_aa = linear_recurrence(lam_bar, u_aa, B=B_bar)[:, 0]
+        x_ab = linear_recurrence(lam_bar, u_ab, B=B_bar)[:, 0]
+    except ValueError as exc:
+        if "overflows" not in str(exc):
+            raise
+        raise ValueError(
+            f"nu={nu}: the state grows like exp(-nu t) and overflows float64 within "
+            f"{len(t_in) * dt:g} s; use a larger nu (less growth) or a shorter spacing") from None
     # prepend the initial state x(0) = 0: x[k] of the recurrence is the state at t_{k+1}
     x_aa = np.concatenate([[0.0 + 0.0j], x_aa])
     x_ab = np.concatenate([[0.0 + 0.0j], x_ab])

@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_array
+from ._validation import as_array, check_result
 
 __all__ = [
     "linear_recurrence",
@@ -69,17 +69,20 @@ def _inputs(lam: np.ndarray, u: Any, B: Any) -> tuple[np.ndarray, np.ndarray]:
         if u_arr.ndim == 1:  # a scalar state: u of shape (L,) is accepted when N == 1
             if n != 1:
                 raise ValueError(
-                    f"u must have shape (L, N) = (L, {n}) when B is None, got shape {u_arr.shape}"
+                    f"u must have shape (L, N) = (L, {n}) when B is None (N = len(lam)), "
+                    f"got shape {u_arr.shape}"
                 )
             u_arr = u_arr[:, None]
         if u_arr.shape[1] != n:
             raise ValueError(
-                f"u must have shape (L, N) = (L, {n}) when B is None, got shape {u_arr.shape}"
+                f"u must have shape (L, N) = (L, {n}) when B is None (N = len(lam)), "
+                f"got shape {u_arr.shape}"
             )
         return u_arr.astype(np.complex128), np.eye(n, dtype=np.complex128)
     B_arr = as_array(B, "B", ndim=2)
     if B_arr.shape[0] != n:
-        raise ValueError(f"B must have shape (N, H) with N = {n} rows, got shape {B_arr.shape}")
+        raise ValueError(f"B must have shape (N, H) with N = len(lam) = {n} rows, "
+                         f"got shape {B_arr.shape}")
     u_arr = as_array(u, "u", ndim=(1, 2))
     if u_arr.ndim == 1:
         if B_arr.shape[1] != 1:
@@ -134,10 +137,13 @@ def linear_recurrence(lam: Any, u: Any, x0: Any = None, B: Any = None) -> np.nda
     bu, _ = _inputs(lam_arr, u, B)
     state = _x0(x0, lam_arr.shape[0])
     x = np.empty_like(bu)
-    for k in range(bu.shape[0]):
-        state = lam_arr * state + bu[k]  # eq. (4.1)
-        x[k] = state
-    return x
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in range(bu.shape[0]):
+            state = lam_arr * state + bu[k]  # eq. (4.1)
+            x[k] = state
+    return check_result(x, "linear_recurrence: the state x_k",
+                        "|lam| > 1 (or huge u, B) makes it grow past float64; "
+                        "shorten u or use |lam| <= 1")
 
 
 def unroll_closed_form(lam: Any, u: Any, x0: Any = None, B: Any = None) -> np.ndarray:
@@ -190,12 +196,17 @@ def convolution_kernel(lam: Any, B: Any, C: Any, L: int) -> np.ndarray:
     n = lam_arr.shape[0]
     B_arr = as_array(B, "B", ndim=2)
     if B_arr.shape[0] != n:
-        raise ValueError(f"B must have shape (N, H) with N = {n} rows, got shape {B_arr.shape}")
+        raise ValueError(f"B must have shape (N, H) with N = len(lam) = {n} rows, "
+                         f"got shape {B_arr.shape}")
     C_arr = as_array(C, "C", ndim=2)
     if C_arr.shape[1] != n:
-        raise ValueError(f"C must have shape (P, N) with N = {n} columns, got shape {C_arr.shape}")
+        raise ValueError(f"C must have shape (P, N) with N = len(lam) = {n} columns, "
+                         f"got shape {C_arr.shape}")
     if isinstance(L, bool) or not isinstance(L, (int, np.integer)) or L < 1:
         raise ValueError(f"L must be a positive integer, got {L!r}")
+    if L * n * max(B_arr.shape[1], 1) * max(C_arr.shape[0], 1) > 10**8:
+        raise ValueError(f"L={L} gives a kernel of more than 10**8 entries "
+                         f"(L x P x H with N={n}); use a smaller L")
     powers = lam_arr[None, :] ** np.arange(int(L))[:, None]  # (L, N)
     return np.einsum("pn,ln,nh->lph", C_arr, powers, B_arr)
 
@@ -290,8 +301,13 @@ def attention_step(q: Any, keys: Any, values: Any) -> np.ndarray:
     q_arr = as_array(q, "q", ndim=1, complex_ok=False)
     k_arr = as_array(keys, "keys", ndim=2, complex_ok=False)
     v_arr = as_array(values, "values", ndim=2, complex_ok=False)
+    if q_arr.shape[0] == 0:
+        raise ValueError("q must be a non-empty vector, got shape (0,)")
+    if k_arr.shape[0] == 0:
+        raise ValueError(f"keys must hold at least one token (k >= 1), got shape {k_arr.shape}")
     if k_arr.shape[1] != q_arr.shape[0]:
-        raise ValueError(f"keys must have shape (k, {q_arr.shape[0]}), got {k_arr.shape}")
+        raise ValueError(f"keys must have shape (k, {q_arr.shape[0]}) to match q of shape "
+                         f"{q_arr.shape}, got {k_arr.shape}")
     if v_arr.shape[0] != k_arr.shape[0] or k_arr.shape[0] == 0:
         raise ValueError(
             f"values must have shape (k, d_v) with k = {k_arr.shape[0]} >= 1, got {v_arr.shape}"

@@ -58,7 +58,13 @@ __all__ = [
 def _check_steps(L: Any, name: str = "L") -> int:
     if isinstance(L, bool) or not isinstance(L, (int, np.integer)) or L < 0:
         raise ValueError(f"{name} must be a non-negative integer, got {L!r}")
+    if L > _MAX_STEPS:
+        raise ValueError(f"{name} must be <= {_MAX_STEPS} (memory and time), got {L}")
     return int(L)
+
+
+#: Largest number of steps the iteration helpers accept (arrays of that length are kept).
+_MAX_STEPS = 10**7
 
 
 # ---------------------------------------------------------------------------
@@ -156,10 +162,10 @@ def linear_rnn_torch(lam, u, x0):
     torch.Tensor, shape (L + 1, N)
         States :math:`x_0, \\dots, x_L`; differentiable in all arguments.
     """
-    import torch
-
+    from ._lazy import require_torch
     from ._validation import check_tensor
 
+    torch = require_torch("ssmlib.linear_rnn_torch")
     check_tensor(lam, "lam", ndim=1)
     check_tensor(u, "u", ndim=2)
     check_tensor(x0, "x0", ndim=1)
@@ -176,7 +182,9 @@ def linear_rnn_torch(lam, u, x0):
 
 def linear_rnn_autograd(lam: Any, u: Any, x0: Any = 1.0) -> tuple[float, np.ndarray, np.ndarray]:
     """Same as :func:`linear_rnn_loss_and_grads`, computed by torch autograd (float64)."""
-    import torch
+    from ._lazy import require_torch
+
+    torch = require_torch("ssmlib.linear_rnn_autograd")
 
     lam_arr, u_arr, x0_arr = _linear_rnn_inputs(lam, u, x0)
     lam_t = torch.tensor(lam_arr, dtype=torch.float64, requires_grad=True)
@@ -257,6 +265,9 @@ def fixed_points(w: float, b: float, *, tol: float = 1e-12) -> np.ndarray:
     """
     w = check_finite_scalar(w, "w")
     b = check_finite_scalar(b, "b")
+    tol = check_finite_scalar(tol, "tol")
+    if tol < 0:
+        raise ValueError(f"tol must be >= 0, got {tol}")
 
     def g(x: float) -> float:
         return w * np.tanh(x) + b - x
@@ -539,6 +550,11 @@ def hopf_equilibrium_radii(mu: float, a: float) -> tuple[np.ndarray, np.ndarray]
     return radii_arr, slope < 0
 
 
+#: Limits of :func:`hopf_normal_form`: output points, and time span x fastest rate.
+_MAX_GRID = 1_000_000
+_MAX_SPAN = 2e3  # RK45 at rtol 1e-9 needs ~8 s per 1e3 time units on one CPU core
+
+
 def hopf_normal_form(
     mu: float, a: float, z0: complex, t: Any, *, omega: float = 1.0, rtol: float = 1e-9
 ) -> np.ndarray:
@@ -562,9 +578,21 @@ def hopf_normal_form(
     t_arr = as_array(t, "t", ndim=1, complex_ok=False)
     if t_arr.size < 1 or np.any(np.diff(t_arr) <= 0):
         raise ValueError("t must be a non-empty, strictly increasing time grid")
+    if t_arr.size > _MAX_GRID:
+        raise ValueError(f"t has {t_arr.size} points, more than {_MAX_GRID}: use a coarser grid")
     z0c = complex(as_array(z0, "z0", ndim=0))
     rtol = check_positive(rtol, "rtol")
+    if rtol >= 1:
+        raise ValueError(f"rtol must be < 1, got {rtol}")
     hopf_rhs(z0c, mu, a, omega)  # validates mu, a, omega
+    # RK45 needs several steps per rotation (rate |omega|) and per e-fold (|mu|, |a| |z|^2):
+    # refuse spans that cannot finish in reasonable time instead of running for hours.
+    rate = max(1.0, abs(omega), abs(mu), abs(a) * max(1.0, abs(z0c)) ** 2)
+    span = float(t_arr[-1] - t_arr[0])
+    if span * rate > _MAX_SPAN:
+        raise ValueError(
+            f"t spans {span:.6g} time units (x rate {rate:.3g} = {span * rate:.3g}), more than "
+            f"{_MAX_SPAN:.0g}: the integration cannot finish in reasonable time; shorten t")
 
     def rhs(_t: float, y: np.ndarray) -> np.ndarray:
         dz = hopf_rhs(complex(y[0], y[1]), mu, a, omega)

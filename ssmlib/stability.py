@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_array, as_square_matrix, check_positive
+from ._validation import as_array, as_square_matrix, check_positive, check_result
 
 __all__ = [
     "is_stable_continuous",
@@ -41,6 +41,8 @@ DISCRETIZATION_METHODS = ("zoh", "bilinear", "euler")
 def _eigs(eigs: Any, name: str = "eigs") -> np.ndarray:
     """Validate a vector of eigenvalues: 1-D (a scalar is promoted), finite, complex."""
     arr = as_array(eigs, name, ndim=(0, 1))
+    if arr.size == 0:
+        raise ValueError(f"{name} must contain at least one eigenvalue, got an empty array")
     return np.atleast_1d(arr).astype(np.complex128)
 
 
@@ -125,16 +127,21 @@ def map_eigenvalues(eigs: Any, dt: float, method: str = "zoh") -> np.ndarray:
     """
     lam = _eigs(eigs)
     dt = check_positive(dt, "dt")
-    if method == "zoh":
-        return np.exp(lam * dt)
-    if method == "bilinear":
-        den = 1.0 - lam * dt / 2.0
-        if np.any(den == 0):
-            raise ValueError("eigs: lambda * dt = 2 is a pole of the bilinear map")
-        return (1.0 + lam * dt / 2.0) / den
-    if method == "euler":
-        return 1.0 + lam * dt
-    raise ValueError(f"method must be one of {DISCRETIZATION_METHODS}, got {method!r}")
+    if not isinstance(method, str) or method not in DISCRETIZATION_METHODS:
+        raise ValueError(f"method must be one of {DISCRETIZATION_METHODS}, got {method!r}")
+    hint = "use a smaller dt (or eigenvalues of smaller modulus)"
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = lam * dt
+        check_result(z, "eigs * dt", hint)
+        if method == "zoh":
+            return check_result(np.exp(z), "map_eigenvalues(method='zoh'): exp(eigs * dt)", hint)
+        if method == "bilinear":
+            den = 1.0 - z / 2.0
+            if np.any(den == 0):
+                raise ValueError("eigs: lambda * dt = 2 is a pole of the bilinear map")
+            return check_result((1.0 + z / 2.0) / den,
+                                "map_eigenvalues(method='bilinear')", hint)
+        return check_result(1.0 + z, "map_eigenvalues(method='euler')", hint)
 
 
 def euler_stable_step(eigs: Any) -> float:
@@ -159,4 +166,7 @@ def euler_stable_step(eigs: Any) -> float:
     lam = _eigs(eigs)
     if np.any(lam.real >= 0):
         return 0.0
-    return float(np.min(-2.0 * lam.real / np.abs(lam) ** 2))
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        bound = float(np.min(-2.0 * lam.real / np.abs(lam) ** 2))
+    return float(check_result(np.asarray(bound), "euler_stable_step(eigs)",
+                              "the eigenvalues are too small or too large to square in float64"))

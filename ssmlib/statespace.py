@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from scipy.linalg import expm
 
-from ._validation import as_array, as_square_matrix, check_positive
+from ._validation import as_array, as_square_matrix, check_positive, check_result
 from .stability import is_stable_continuous, is_stable_discrete
 
 __all__ = ["StateSpace", "DiscreteStateSpace"]
@@ -205,12 +205,18 @@ class StateSpace(_Dimensions):
             M = np.zeros((n + m, n + m), dtype=np.result_type(self.A, self.B))
             M[:n, :n] = self.A
             M[:n, n:] = self.B
-            Phi = np.stack([expm(h * M)[:n] for h in unique_steps])  # (U, n, n + m)
-            Ad, Bd = Phi[:, :, :n], Phi[:, :, n:]
-            Bu = np.einsum("knm,km->kn", Bd[which], u[:-1])  # input term of every step
-            for k in range(L - 1):
-                x[k + 1] = Ad[which[k]] @ x[k] + Bu[k]
-        y = x @ self.C.T + u @ self.D.T
+            hint = "use a shorter time span or smaller steps (or a stable A)"
+            with np.errstate(over="ignore", invalid="ignore"):
+                Phi = np.stack([expm(h * M)[:n] for h in unique_steps])  # (U, n, n + m)
+                check_result(Phi, "simulate: exp(A h) for the steps h of t", hint)
+                Ad, Bd = Phi[:, :, :n], Phi[:, :, n:]
+                Bu = np.einsum("knm,km->kn", Bd[which], u[:-1])  # input term of every step
+                for k in range(L - 1):
+                    x[k + 1] = Ad[which[k]] @ x[k] + Bu[k]
+            check_result(x, "simulate: the state x(t)", hint)
+        with np.errstate(over="ignore", invalid="ignore"):
+            y = x @ self.C.T + u @ self.D.T
+        check_result(y, "simulate: the output y(t)", "the state or input is too large")
         return y, x
 
 
@@ -276,7 +282,11 @@ class DiscreteStateSpace(_Dimensions):
         dtype = np.result_type(self.A, self.B, u_arr, x0)
         x = np.empty((L, self.n), dtype=dtype)
         x[0] = x0
-        for k in range(L - 1):
-            x[k + 1] = self.A @ x[k] + self.B @ u_arr[k]
-        y = x @ self.C.T + u_arr @ self.D.T
+        with np.errstate(over="ignore", invalid="ignore"):
+            for k in range(L - 1):
+                x[k + 1] = self.A @ x[k] + self.B @ u_arr[k]
+            y = x @ self.C.T + u_arr @ self.D.T
+        check_result(x, "simulate: the state x_k",
+                     "an unstable A (|eigenvalue| > 1) grows past float64; shorten u")
+        check_result(y, "simulate: the output y_k", "the state or input is too large")
         return y, x

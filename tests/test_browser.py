@@ -136,3 +136,39 @@ def test_slider_changes_the_displayed_figure(built_book, server, browser):
     assert after_key != before_key and after_src != before_src, "moving the slider did not change the frame"
     explorer.screenshot(path=str(ROOT / "_build" / "screenshots" / "slider-moved.png"))
     assert not problems, problems
+
+
+# Every display equation fits the content column at a 1280 px window (issue 10): the typeset
+# math must not reach past the right edge of the article body, and no equation may need a
+# horizontal scroll bar.
+WIDE_EQUATIONS_JS = """
+() => {
+  const body = document.querySelector('article.bd-article') || document.querySelector('main');
+  const right = body.getBoundingClientRect().right;
+  const out = [];
+  document.querySelectorAll('mjx-container[display="true"]').forEach((c, i) => {
+    const m = c.querySelector('mjx-math') || c;
+    const r = m.getBoundingClientRect();
+    const box = c.closest('div.math') || c;
+    const scrolls = box.scrollWidth > box.clientWidth + 2 || c.scrollWidth > c.clientWidth + 2;
+    if (r.right > right + 2 || scrolls) {
+      const id = (c.closest('[id]') || {}).id || '';
+      out.push(`display #${i} (${id}): ${Math.round(r.width)} px wide, ends at ${Math.round(r.right)} > ${Math.round(right)}`);
+    }
+  });
+  return out;
+}
+"""
+
+
+def test_display_equations_fit_the_page(built_book, server, browser):
+    failures = []
+    for rel in pages(built_book):
+        if 'class="math' not in (built_book / rel).read_text():
+            continue
+        page, _ = open_page(browser, f"{server}/{rel}")
+        page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20000)
+        page.evaluate("MathJax.startup.promise")
+        failures += [f"{rel}: {w}" for w in page.evaluate(WIDE_EQUATIONS_JS)]
+        page.close()
+    assert not failures, "equations wider than the page:\n" + "\n".join(failures)

@@ -1,14 +1,17 @@
 """Every chapter runs in a Colab-like environment, installing ssmlib with its first cell.
 
 A fresh virtual environment gets only the packages Colab preinstalls that matter
-here (numpy, scipy, matplotlib, ipywidgets, torch, sympy, tqdm) plus the kernel
+here, at Colab's versions (numpy, scipy, matplotlib, ipywidgets 7.7.1, sympy, tqdm;
+torch at the main environment's release, a local CPU wheel here) plus the kernel
 machinery (ipykernel, nbclient). ssmlib is *not* installed: each notebook's
 first cell must install it, from ``SSMLIB_SOURCE``, which points at this
-checkout. Then the whole notebook must execute, with live (ipywidgets) sliders.
+checkout (a ``file://`` URL). Then the whole notebook must execute, with live
+(ipywidgets 7) sliders, and the install must leave Colab's packages as they were.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -21,7 +24,16 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "book").glob("[0-9][0-9]_*.ipynb"))
 pytestmark = [pytest.mark.slow]
 
-COLAB_PACKAGES = ["numpy", "scipy", "matplotlib", "ipywidgets", "sympy", "tqdm", "ipykernel", "nbclient"]
+# Colab's versions (googlecolab/backend-info pip-freeze.txt, 2026-08-19; see pyproject.toml).
+COLAB_VERSIONS = {"numpy": "2.1.3", "scipy": "1.16.3", "matplotlib": "3.10.0", "ipywidgets": "7.7.1",
+                  "sympy": "1.14.0", "tqdm": "4.67.3"}
+COLAB_PACKAGES = [f"{k}=={v}" for k, v in COLAB_VERSIONS.items()] + ["ipykernel", "nbclient"]
+
+
+def _versions(py: Path) -> dict[str, str]:
+    code = ("import json, importlib.metadata as m; print(json.dumps({n: m.version(n) for n in "
+            f"{sorted(COLAB_VERSIONS) + ['torch']!r}}}))")
+    return json.loads(subprocess.run([str(py), "-c", code], capture_output=True, text=True, check=True).stdout)
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +61,8 @@ def test_chapter_runs_after_installing_ssmlib_itself(colab_python, path, tmp_pat
     env = {
         k: v for k, v in os.environ.items() if k not in ("SSMBOOK_STATIC", "VIRTUAL_ENV", "PYTHONPATH")
     }
-    env.update(SSMLIB_SOURCE=str(ROOT), MPLBACKEND="module://matplotlib_inline.backend_inline")
+    env.update(SSMLIB_SOURCE=ROOT.as_uri(), MPLBACKEND="module://matplotlib_inline.backend_inline")
+    before = _versions(colab_python)
     code = (
         "import nbformat, sys\n"
         "from nbclient import NotebookClient\n"
@@ -63,3 +76,5 @@ def test_chapter_runs_after_installing_ssmlib_itself(colab_python, path, tmp_pat
                            capture_output=True, text=True, cwd=tmp_path, env=env)
     assert check.returncode == 0, "the notebook's first cell did not install ssmlib"
     assert "site-packages" in check.stdout, f"ssmlib imported from {check.stdout!r}, not installed"
+    # installing ssmlib kept Colab's packages (ipywidgets 7.7.1 above all: Colab renders 7.x)
+    assert _versions(colab_python) == before

@@ -178,3 +178,55 @@ def test_dataset_and_pad_collate():
     assert ListOpsDataset(samples, max_len=3)[1][0].shape == (3,)
     with pytest.raises(ValueError, match="batch"):
         pad_collate([])
+
+
+# --- loaders and writers that cannot be tricked ------------------------------------------------
+@pytest.mark.parametrize("content, match", [
+    (b"Source\tTarget\n[MAX 1 2 ]\t2\n[MAX 1 \xff ]\t1\n", r"basic_train\.tsv:3: invalid UTF-8"),
+    (b"Source\tTarget\n[MAX 1 2 ]\t2\n[MAX 1 [FOO 2 ] ]\t1\n", r"basic_train\.tsv:3: unknown ListOps token '\[FOO'"),
+])
+def test_tsv_names_file_and_line(tmp_path, content, match):
+    p = tmp_path / "basic_train.tsv"
+    p.write_bytes(content)
+    with pytest.raises(ValueError, match=match):
+        lo.load_listops_tsv(p)
+
+
+def test_tsv_accepts_a_byte_order_mark_and_writes_utf8(tmp_path):
+    p = tmp_path / "basic_train.tsv"
+    p.write_bytes("\ufeffSource\tTarget\n[MAX 1 2 ]\t2\n".encode("utf-8"))
+    assert lo.load_listops_tsv(p) == [("[MAX 1 2 ]", 2)]
+    lo.write_listops_tsv(p, [("[MIN 3 4 ]", 3)])
+    assert p.read_bytes() == b"Source\tTarget\n[MIN 3 4 ]\t3\n"
+
+
+def test_writer_and_dataset_check_labels(tmp_path):
+    with pytest.raises(ValueError, match=r"samples\[1\]: label 10 outside 0-9"):
+        lo.write_listops_tsv(tmp_path / "x.tsv", [("[MAX 1 2 ]", 2), ("[MAX 1 2 ]", 10)])
+    assert not (tmp_path / "x.tsv").exists()  # nothing written
+    with pytest.raises(ValueError, match="label -1"):
+        ListOpsDataset([("[MAX 1 2 ]", -1)])
+    with pytest.raises(TypeError, match="label"):
+        ListOpsDataset([("[MAX 1 2 ]", 2.0)])
+
+
+def test_dataset_cuts_at_the_official_2000_tokens():
+    long = "[SM " + " ".join(["1"] * 2500) + " ]"
+    assert len(ListOpsDataset([(long, 0)])[0][0]) == 2000  # LRA input_pipeline max_length
+    assert len(ListOpsDataset([(long, 0)], max_len=None)[0][0]) == 2502
+
+
+def test_decode_and_generator_arguments():
+    tok = ListOpsTokenizer()
+    with pytest.raises(ValueError, match="token id -1 .*vocab_size=18"):
+        tok.decode([-1])
+    with pytest.raises(ValueError, match="token id 18"):
+        tok.decode([1, 18])
+    with pytest.raises(TypeError, match="ids"):
+        tok.decode([1.5])
+    with pytest.raises(ValueError, match="max_tries"):
+        lo.generate_listops(2, max_tries=0)
+    with pytest.raises(TypeError, match="seed"):
+        lo.generate_listops(2, seed="abc")
+    with pytest.raises(ValueError, match="seed"):
+        lo.generate_listops(2, seed=-1)

@@ -122,3 +122,76 @@ def test_split_and_dataset():
     assert x.shape == (4, 1024, 1) and x.dtype == torch.float32
     assert mask.all() and float(x.max()) == 1.0
     assert torch.equal(x[2, :, 0], torch.from_numpy(X[2].reshape(-1) / 255.0).float())
+
+
+# --- loaders that cannot be tricked -----------------------------------------------------------
+@pytest.mark.parametrize("row, match", [
+    ("../outside sample_0.png 0 1 14", r"\.\."),
+    ("imgs/../../outside sample_0.png 0 1 14", r"\.\."),
+    ("/etc passwd 0 1 14", "absolute"),
+])
+def test_loader_confines_paths_to_the_root(tmp_path, row, match):
+    X, y = pf.generate_pathfinder(1, seed=5)
+    base = pf.write_pathfinder_tree(tmp_path / "root", X, y)
+    (base / "metadata" / "0.npy").write_text(row + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=match) as exc:
+        pf.load_pathfinder(tmp_path / "root")
+    assert "0.npy:1" in str(exc.value)  # names the metadata file and row
+
+
+def test_loader_refuses_symlinks_out_of_the_root(tmp_path):
+    X, y = pf.generate_pathfinder(1, seed=5)
+    outside = pf.write_pathfinder_tree(tmp_path / "other", X, y)
+    base = pf.write_pathfinder_tree(tmp_path / "root", X, y)
+    (base / "imgs" / "link").symlink_to(outside / "imgs" / "0")
+    (base / "metadata" / "0.npy").write_text("imgs/link sample_0.png 0 1 14\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="outside the data root"):
+        pf.load_pathfinder(tmp_path / "root")
+
+
+def test_loader_skips_empty_and_duplicate_images_and_names_corrupt_ones(tmp_path):
+    X, y = pf.generate_pathfinder(4, seed=7)
+    base = pf.write_pathfinder_tree(tmp_path, X, y)
+    (base / "imgs" / "0" / "sample_1.png").write_bytes(b"")  # the release has an empty image
+    meta = (base / "metadata" / "0.npy").read_text(encoding="utf-8")
+    (base / "metadata" / "combined.npy").write_text(meta, encoding="utf-8")  # duplicates all
+    X2, y2, info = pf.load_pathfinder(tmp_path, return_info=True)
+    assert len(y2) == 3 and np.array_equal(X2, X[[0, 2, 3]]) and np.array_equal(y2, y[[0, 2, 3]])
+    assert info["empty_skipped"] == 1 and info["duplicates_skipped"] == 4 and info["n_rows"] == 8
+    (base / "imgs" / "0" / "sample_2.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    with pytest.raises(ValueError, match="sample_2.png.*corrupt"):
+        pf.load_pathfinder(tmp_path)
+
+
+def test_metadata_encoding(tmp_path):
+    X, y = pf.generate_pathfinder(2, seed=8)
+    base = pf.write_pathfinder_tree(tmp_path, X, y)
+    meta = base / "metadata" / "0.npy"
+    meta.write_bytes(b"\xef\xbb\xbf" + meta.read_bytes())  # UTF-8 byte-order mark: accepted
+    assert np.array_equal(pf.load_pathfinder(tmp_path)[1], y)
+    meta.write_bytes(meta.read_bytes() + b"imgs/0 \xff.png 0 1 14\n")
+    with pytest.raises(ValueError, match=r"0\.npy:3"):
+        pf.load_pathfinder(tmp_path)
+
+
+def test_writers_and_dataset_check_labels_and_scaling(tmp_path):
+    X, _ = pf.generate_pathfinder(2, seed=9)
+    with pytest.raises(ValueError, match="labels must be 0 or 1"):
+        pf.write_pathfinder_tree(tmp_path, X, np.array([0, 2]))
+    with pytest.raises(ValueError, match="labels must be 0 or 1"):
+        PathfinderDataset(X, np.array([1, -1]))
+    floats = X.astype(np.float32) / 255.0
+    a, b = PathfinderDataset(X, np.array([0, 1])), PathfinderDataset(floats, np.array([0, 1]))
+    torch.testing.assert_close(a[1][0], b[1][0])  # float input in [0, 1] is not divided again
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        PathfinderDataset(X.astype(np.float64), np.array([0, 1]))
+
+
+def test_split_indices_arguments():
+    with pytest.raises(ValueError, match="n must be >= 0"):
+        pf.split_indices(-1)
+    with pytest.raises(TypeError, match="seed"):
+        pf.split_indices(10, seed="x")
+    with pytest.raises(ValueError, match="seed"):
+        pf.split_indices(10, seed=-3)
+    assert [len(s) for s in pf.split_indices(0)] == [0, 0, 0]

@@ -189,3 +189,16 @@ def test_hippo_errors(bad, match):
         hippo_legs(bad)
     with pytest.raises(TypeError, match="N"):
         hippo_legs(2.0)
+
+
+def test_rng_and_sizes_name_the_argument():
+    from ssmlib.diagonalization import compare_diagonalizations, hippo_legs, perturb_then_diagonalize
+
+    with pytest.raises(TypeError, match="rng"):
+        perturb_then_diagonalize(np.eye(2), rng="seed")
+    with pytest.raises(ValueError, match="rng"):
+        perturb_then_diagonalize(np.eye(2), rng=-1)
+    with pytest.raises(ValueError, match="N must be <= 10000"):
+        hippo_legs(10**6)
+    with pytest.raises(TypeError, match="Ns"):
+        compare_diagonalizations("abc")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+import types
+
 import numpy as np
 import pytest
 from scipy.linalg import expm
 from scipy.signal import cont2discrete
 
 import ssmlib as sl
-from ssmlib.discretize import bilinear, discretize, euler, zoh, zoh_diagonal
-from ssmlib.statespace import StateSpace
+from ssmlib.discretize import bilinear, canonical_method, discretize, euler, zoh, zoh_diagonal
+from ssmlib.mechanics import SpringMassDamper
+from ssmlib.statespace import DiscreteStateSpace, StateSpace
 
 SIZES = [(1, 1, 1), (2, 1, 1), (3, 2, 2), (6, 3, 1), (10, 2, 4)]
 METHODS = {"zoh": zoh, "bilinear": bilinear, "euler": euler}
@@ -24,7 +28,112 @@ def random_system(rng, n, m, p):
 
 def test_exported_at_top_level():
     assert sl.zoh is zoh and sl.bilinear is bilinear and sl.euler is euler
-    assert sl.discretize is discretize and sl.zoh_diagonal is zoh_diagonal
+    assert sl.zoh_diagonal is zoh_diagonal
+    # ``sl.discretize`` is the module ssmlib.discretize, callable as the function
+    assert sl.discretize is sys.modules["ssmlib.discretize"]
+    assert sl.discretize.discretize is discretize
+
+
+def test_import_discretize_as_module_and_call_it():
+    import ssmlib.discretize as D
+
+    assert isinstance(D, types.ModuleType) and D.zoh is zoh
+    sys_c = StateSpace(-np.eye(2), np.ones(2), np.ones(2))
+    for via in (D, sl.discretize, discretize):
+        got = via(sys_c, 0.1, "bilinear")
+        ref = discretize(sys_c, 0.1, "bilinear")
+        assert isinstance(got, DiscreteStateSpace)
+        np.testing.assert_array_equal(got.A, ref.A)
+
+
+# --- one API for matrices and systems ---------------------------------------------------
+SMD = SpringMassDamper(m=1.0, c=0.4, k=4.0)
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+def test_system_call_returns_the_discretized_system(method):
+    """f(system, dt) == discretize(system, dt, method), for a StateSpace and a SpringMassDamper."""
+    f = METHODS[method]
+    for system in (SMD, SMD.state_space()):
+        for got in (f(system, 0.1), f(system, dt=0.1), f(system=system, dt=0.1)):
+            ref = discretize(SMD.state_space(), 0.1, method)
+            assert isinstance(got, DiscreteStateSpace) and got.dt == 0.1
+            for a, b in ((got.A, ref.A), (got.B, ref.B), (got.C, ref.C), (got.D, ref.D)):
+                np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("method", list(METHODS))
+def test_matrix_call_returns_the_pair_of_arrays(method):
+    f = METHODS[method]
+    A, B = SMD.state_space().A, SMD.state_space().B
+    Ad, Bd = f(A, B, 0.1)
+    for got in (f(A, B, dt=0.1), f(A=A, B=B, dt=0.1), f(A, B=B, dt=0.1)):
+        assert isinstance(got, tuple) and len(got) == 2
+        np.testing.assert_array_equal(got[0], Ad)
+        np.testing.assert_array_equal(got[1], Bd)
+    # the matrices of the system call are the pair of the matrix call
+    dsys = f(SMD, 0.1)
+    np.testing.assert_array_equal(dsys.A, Ad)
+    np.testing.assert_array_equal(dsys.B, Bd)
+
+
+def test_discretize_accepts_a_spring_mass_damper_and_any_state_space_owner():
+    class Owner:  # anything with a state_space() method
+        def state_space(self):
+            return SMD.state_space()
+
+    ref = discretize(SMD.state_space(), 0.25, "zoh")
+    for system in (SMD, Owner()):
+        got = discretize(system, 0.25)
+        np.testing.assert_array_equal(got.A, ref.A)
+        np.testing.assert_array_equal(got.B, ref.B)
+
+
+# scipy.signal.cont2discrete's own spellings (its source accepts 'tustin' and 'forward_diff').
+SCIPY_NAMES = [("zoh", "zoh"), ("bilinear", "bilinear"), ("tustin", "bilinear"),
+               ("euler", "euler"), ("forward_diff", "euler")]
+
+
+@pytest.mark.parametrize("scipy_name,ours", SCIPY_NAMES)
+def test_scipy_method_names_any_case_match_cont2discrete(scipy_name, ours):
+    rng = np.random.default_rng(21)
+    A, B, C, D = random_system(rng, 4, 2, 3)
+    ref = cont2discrete((A, B, C, D), 0.3, method=scipy_name)
+    for spelling in (scipy_name, scipy_name.upper(), scipy_name.title()):
+        assert canonical_method(spelling) == ours
+        got = discretize(StateSpace(A, B, C, D), 0.3, spelling)
+        for g, r in zip((got.A, got.B, got.C, got.D), ref[:4]):
+            np.testing.assert_allclose(g, r, rtol=TOL, atol=TOL)
+
+
+def test_api_errors_say_which_call_to_use():
+    A, B = -np.eye(2), np.ones(2)
+    with pytest.raises(TypeError, match=r"zoh\(system, dt\): missing dt"):
+        zoh(SMD)
+    with pytest.raises(TypeError, match=r"zoh\(A, B, dt\): missing dt.*zoh\(system, dt\)"):
+        zoh(A, B)
+    with pytest.raises(TypeError, match=r"bilinear\(A, B, dt\): missing B, dt"):
+        bilinear(A)
+    with pytest.raises(TypeError, match=r"takes 2 arguments.*euler\(A, B, dt\)"):
+        euler(SMD, 0.1, 0.2)
+    with pytest.raises(TypeError, match="no A or B"):
+        zoh(SMD, dt=0.1, B=B)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'step'"):
+        zoh(A, B, step=0.1)
+    with pytest.raises(TypeError, match="multiple values for argument 'dt'"):
+        zoh(A, B, 0.1, dt=0.1)
+    with pytest.raises(TypeError, match="already discrete"):
+        zoh(zoh(SMD, 0.1), 0.1)
+    with pytest.raises(TypeError, match="already discrete"):
+        discretize(discretize(SMD, 0.1), 0.1)
+    with pytest.raises(TypeError, match=r"system.*sl\.StateSpace\(A, B, C, D\)"):
+        discretize(A, 0.1)
+    with pytest.raises(ValueError, match=r"method.*scipy\.signal\.cont2discrete"):
+        discretize(SMD, 0.1, "foh")
+    with pytest.raises(TypeError, match="method"):
+        discretize(SMD, 0.1, 3)
+    with pytest.raises(ValueError, match="dt"):
+        zoh(SMD, -0.1)
 
 
 @pytest.mark.parametrize("method", list(METHODS))
@@ -142,7 +251,7 @@ def test_bad_input_names_the_argument():
         discretize(sys, 0.0)
     with pytest.raises(ValueError, match="method"):
         discretize(sys, 0.1, "rk4")
-    with pytest.raises(TypeError, match="system"):
+    with pytest.raises(TypeError, match=r"system.*sl\.zoh\(A, B, dt\)"):
         discretize((A, B), 0.1)
     with pytest.raises(ValueError, match="A"):
         bilinear(np.eye(1) * 2.0, [1.0], 1.0)  # I - dt/2 A singular

@@ -11,7 +11,7 @@ from ssmlib.explorers import (
     root_locus_explorer,
     spring_mass_damper_explorer,
 )
-from ssmlib.explorers.discretization import METHOD_CODES
+from ssmlib.explorers.discretization import METHODS
 from ssmlib.widgets import MAX_FRAMES
 
 
@@ -24,9 +24,8 @@ def slider(box, name_or_label: str):
 
 
 def other_option(s):
-    """A value of a SelectionSlider different from its current one."""
-    values = [v for _, v in s.options]
-    return next(v for v in values if v != s.value)
+    """A value of a continuous slider different from its current one (the range's ends)."""
+    return s.max if s.value != s.max else s.min
 
 
 @pytest.mark.parametrize("builder", [spring_mass_damper_explorer, root_locus_explorer,
@@ -36,6 +35,9 @@ def test_exported_and_grid_small(builder):
     ex = builder()
     n_frames = int(np.prod([p.grid.size for p in ex.params]))
     assert n_frames <= 60 <= MAX_FRAMES
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
 
 
 def test_spring_mass_damper_sliders_change_the_plot():
@@ -60,6 +62,18 @@ def test_spring_mass_damper_sliders_change_the_plot():
     # Undamped: the energy panel is flat at 1.
     slider(box, "damping").value = 0.0
     np.testing.assert_allclose(ax_e.lines[0].get_ydata(), 1.0, rtol=1e-9)
+    # An off-grid damping: the envelope A e^{Re(s) t} touches the response from above.
+    slider(box, "damping").value = 0.37
+    assert ex.values["c"] == pytest.approx(0.37)
+    smd = sl.SpringMassDamper(ex.values["m"], 0.37, ex.values["k"])
+    x, env = ax_x.lines[0].get_ydata(), ax_x.lines[1].get_ydata()
+    zeta = smd.damping_ratio
+    np.testing.assert_allclose(env[0], 1.0 / np.sqrt(1.0 - zeta**2), rtol=1e-12)  # from rest
+    assert np.all(np.abs(x) <= env + 1e-12)
+    assert np.min(env - np.abs(x)) < 1e-3  # and touches it (a true envelope)
+    np.testing.assert_allclose(ax_x.lines[2].get_ydata(), -env)
+    slider(box, "damping").value = 4.0  # overdamped: no envelope drawn
+    assert np.all(np.isnan(ax_x.lines[1].get_ydata()))
     # Mass and stiffness sliders move the curve too.
     for label in ("mass", "stiffness"):
         before = ax_x.lines[0].get_ydata().copy()
@@ -73,6 +87,7 @@ def test_root_locus_eigenvalues_follow_the_damping_slider():
     box = ex.widget()
     ax_s, ax_x = ex.fig.axes
     eig_line = ax_s.lines[-1]
+    assert "Re $s$" == ax_s.get_xlabel()  # continuous-time eigenvalues are s (notation)
     slider(box, "damping").value = -0.5  # negative damping
     lam = np.asarray(eig_line.get_xdata()) + 1j * np.asarray(eig_line.get_ydata())
     expected = sl.SpringMassDamper(1.0, -0.5, ex.values["k"]).eigenvalues()
@@ -92,30 +107,43 @@ def test_root_locus_eigenvalues_follow_the_damping_slider():
 
 
 def test_discretization_explorer_method_and_step():
+    import ipywidgets as w
+
     ex = discretization_explorer()
     box = ex.widget()
     ax_z, ax_t = ex.fig.axes
     zline, disc = ax_z.lines[-1], ax_t.lines[1]
-    lam = sl.SpringMassDamper(1.0, 1.0, 4.0).eigenvalues()
-    for code, name in METHOD_CODES.items():
-        slider(box, "method").value = float(code)
-        for dt in (0.1, 0.5):
+    s = sl.SpringMassDamper(1.0, 1.0, 4.0).eigenvalues()
+    method = box.children[1]
+    assert isinstance(method, w.ToggleButtons)  # named buttons, not a slider over codes
+    assert [lab for lab, _ in method.options] == [lab for lab, _ in METHODS]
+    for _, name in METHODS:
+        method.value = name
+        for dt in (0.1, 0.5, 0.37):  # 0.37 is off the static grid
             slider(box, "step").value = dt
+            assert ex.values["dt"] == pytest.approx(dt, rel=0.02)  # log slider: step 0.005 decades
+            dt_used = ex.values["dt"]
             z = np.asarray(zline.get_xdata()) + 1j * np.asarray(zline.get_ydata())
             np.testing.assert_allclose(np.sort_complex(z),
-                                       np.sort_complex(sl.map_eigenvalues(lam, dt, name)),
+                                       np.sort_complex(sl.map_eigenvalues(s, dt_used, name)),
                                        rtol=1e-10)
-            np.testing.assert_allclose(np.diff(disc.get_xdata()), dt, rtol=1e-12)
+            np.testing.assert_allclose(np.diff(disc.get_xdata()), dt_used, rtol=1e-12)
     # Forward Euler beyond dt = 0.25 is unstable; ZOH is not.
-    slider(box, "step").value = 0.5
-    slider(box, "method").value = 2.0
+    ex.set(dt=0.5, method="euler")
     assert "UNSTABLE" in ex.fig._suptitle.get_text()
+    assert "forward Euler" in ex.fig._suptitle.get_text()
     euler_x = disc.get_ydata().copy()
-    slider(box, "method").value = 0.0
+    ex.set(method="zoh")
     assert "UNSTABLE" not in ex.fig._suptitle.get_text()
     assert not np.allclose(euler_x, disc.get_ydata())
     # ZOH samples lie on the exact curve.
     t_fine, x_fine = ax_t.lines[0].get_data()
     np.testing.assert_allclose(disc.get_ydata(), np.interp(disc.get_xdata(), t_fine, x_fine),
                                atol=2e-3)  # linear interpolation of the fine curve
-
+    # the grey path is that of lambda_1 = e^{s_1 dt}, starting at 1 as dt -> 0
+    path = ax_z.lines[-2]
+    assert abs(complex(path.get_xdata()[0], path.get_ydata()[0]) - 1) < 0.01
+    with pytest.raises(ValueError, match="method must be one of"):
+        ex.set(method="tustin")
+    with pytest.raises(ValueError, match="dt"):
+        ex.set(dt=3.0)

@@ -42,7 +42,8 @@ def test_pathfinder_explorer_shows_the_generated_images():
         assert ("not joined" in ex.fig.axes[0].get_title()) == (y[1] == 0)
         before = np.asarray(ex.fig.axes[0].images[0].get_array()).copy()
         box = ex.widget()
-        box.children[0].value = 32  # the resolution slider
+        assert [lab for lab, _ in box.children[0].options] == ["32x32 (Pathfinder)", "64x64"]
+        box.children[0].value = 32  # the resolution buttons
         assert np.asarray(ex.fig.axes[0].images[0].get_array()).shape == (32, 32)
         assert ex.fig.axes[1].lines[0].get_xdata().size == 32 * 32 != before.size
     finally:

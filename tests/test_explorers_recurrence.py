@@ -29,19 +29,24 @@ def test_aa_ab_explorer_slider_changes_plot():
     re_before = ax_t.lines[0].get_ydata().copy()
     final_before = ax_c.lines[2].get_xydata().copy()
     dist_before = ax_d.lines[0].get_ydata().copy()
-    box.children[0].value = 1.0  # nu: low -> high damping
-    assert ex.values["nu"] == 1.0
+    box.children[0].value = 1.0  # alpha: low -> high damping
+    assert ex.values["alpha"] == 1.0
     assert not np.allclose(ax_t.lines[0].get_ydata(), re_before)
     assert not np.allclose(ax_c.lines[2].get_xydata(), final_before)
     dist_after = ax_d.lines[0].get_ydata()
     assert dist_after[-1] < 1e-3 * dist_before[-1]  # high damping forgets the second token
     # the plotted final states are those of the library experiment
-    res = sl.aa_vs_ab(1.0, ex.values["theta"])
+    res = sl.aa_vs_ab(1.0, ex.values["omega"])
     np.testing.assert_allclose(ax_c.lines[2].get_xydata()[0],
                                [res.final_aa.real, res.final_aa.imag])
     assert "high damping" in ex.fig._suptitle.get_text()
-    box.children[1].value = 2.0  # theta
-    assert ex.values["theta"] == 2.0
+    box.children[1].value = 2.0  # omega
+    assert ex.values["omega"] == 2.0
+    assert r"$\omega$ = 2 rad/s" in ex.fig._suptitle.get_text()
+    box.children[0].value = 0.137  # off the static grid
+    np.testing.assert_allclose(ax_c.lines[2].get_xydata()[0],
+                               [sl.aa_vs_ab(0.137, 2.0).final_aa.real,
+                                sl.aa_vs_ab(0.137, 2.0).final_aa.imag])
     assert not np.allclose(ax_c.lines[2].get_xydata()[0], [res.final_aa.real, res.final_aa.imag])
 
 

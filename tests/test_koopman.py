@@ -241,3 +241,19 @@ def test_edmd_errors():
         edmd(X, X, lambda s: np.ones((3, 2)))
     with pytest.raises(ValueError, match="x0"):
         edmd(X, X, polynomial_dictionary(1)).predict(np.ones(3), 2)
+
+
+def test_polynomial_dictionary_sizes_are_fast_or_refused():
+    """The monomials are enumerated directly (no (d+1)^n product): 20 variables, degree 3
+    give C(23, 3) = 1771 features at once; sizes past the cap are refused with the size."""
+    import math
+    import time
+
+    from ssmlib.koopman import polynomial_dictionary
+
+    t0 = time.perf_counter()
+    d = polynomial_dictionary(3, 20)
+    assert len(d.names) == math.comb(23, 3) and time.perf_counter() - t0 < 1.0
+    assert polynomial_dictionary(2, 2).names == ["1", "x1", "x2", "x1^2", "x1 x2", "x2^2"]
+    with pytest.raises(ValueError, match="125970 monomials"):
+        polynomial_dictionary(12, 8)

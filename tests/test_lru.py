@@ -250,6 +250,58 @@ def test_errors():
         LRUBlock(4, 4, dropout=1.0)
 
 
+def test_non_finite_input_is_reported_as_the_callers_argument():
+    torch.manual_seed(0)
+    m, block = LRU(4, 3), LRUBlock(4, 3)
+    clf = LRUClassifier(3, 4, 3, 1, d_input=2)
+    u = torch.randn(2, 5, 4)
+    u[1, 2, 0] = float("nan")
+    bad_state = torch.full((2, 3), float("inf"), dtype=torch.complex64)
+    cases = [
+        (lambda: m(u), r"^u must contain only finite"),
+        (lambda: m(torch.randn(2, 5, 4), state=bad_state), r"^state must contain only finite"),
+        (lambda: m.step(u[:, 2]), r"^u_t must contain only finite"),
+        (lambda: m.step(torch.randn(2, 4), bad_state), r"^state must contain only finite"),
+        (lambda: block(u), r"^x must contain only finite"),
+        (lambda: block.eval().step(u[:, 2]), r"^x_t must contain only finite"),
+        (lambda: clf(torch.full((1, 3, 2), float("inf"))), r"^x must contain only finite"),
+    ]
+    for call, match in cases:
+        with pytest.raises(ValueError, match=match):
+            call()
+
+
+def test_token_ids_and_pad_id_are_checked():
+    clf = LRUClassifier(3, 8, 4, 1, vocab_size=10)
+    with pytest.raises(ValueError, match=r"token id 10 outside the vocabulary \[0, vocab_size=10\)"):
+        clf(torch.tensor([[1, 2, 10]]))
+    with pytest.raises(ValueError, match="token id -3"):
+        clf(torch.tensor([[1, -3]]))
+    with pytest.raises(ValueError, match="x_t contains token id 12"):
+        clf.step(torch.tensor([12]))
+    with pytest.raises(ValueError, match="pad_id"):
+        LRUClassifier(3, 8, 4, 1, vocab_size=10, pad_id=10)
+    with pytest.raises(TypeError, match="pad_id"):
+        LRUClassifier(3, 8, 4, 1, vocab_size=10, pad_id=None)
+
+
+def test_empty_sequence_and_complex128_state():
+    torch.manual_seed(1)
+    m = LRU(4, 3).double()
+    u = torch.zeros(2, 0, 4, dtype=torch.float64, requires_grad=True)
+    state = torch.randn(2, 3, dtype=torch.complex128)
+    y, last = m(u, state=state, return_state=True)
+    assert y.shape == (2, 0, 4) and torch.equal(last, state)
+    y.sum().backward()  # connected to autograd, zero gradient
+    m32 = LRU(4, 3)
+    y1, s1 = m32.step(torch.ones(2, 4), state.to(torch.complex128))  # cast to the layer's dtype
+    y2, s2 = m32.step(torch.ones(2, 4), state.to(torch.complex64))
+    torch.testing.assert_close(y1, y2) and torch.testing.assert_close(s1, s2)
+    clf = LRUClassifier(3, 4, 3, 1, vocab_size=5)
+    with pytest.raises(ValueError, match="x must have at least one time step"):
+        clf(torch.zeros(2, 0, dtype=torch.long))
+
+
 def test_exported_from_ssmlib():
     assert sl.LRU is LRU and sl.LRUClassifier is LRUClassifier
     assert sl.lru_param_groups is lru_param_groups and sl.LRUBlock is LRUBlock

@@ -120,3 +120,25 @@ def test_toc_lists_existing_files_and_every_chapter():
         assert any((ROOT / (f + ext)).exists() for ext in ("", ".md", ".ipynb")), f"{f} in _toc.yml does not exist"
     for nb in NOTEBOOKS:
         assert f"book/{nb.stem}" in listed, f"{nb.name} is not in _toc.yml"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.name for p in CHAPTERS])
+def test_chapter_ends_with_summary_then_exercises(path):
+    nb = nbformat.read(path, as_version=4)
+    h2 = re.findall(r"^## +(.+?)\s*$", markdown(nb), flags=re.M)
+    assert "Summary" in h2, f"{path.name}: no '## Summary' section"
+    assert h2[-2:] == ["Summary", "Exercises"], (
+        f"{path.name}: the last sections are {h2[-2:]}, expected ['Summary', 'Exercises']"
+    )
+
+
+def test_notation_page_comes_before_chapter_one():
+    listed = toc_files()
+    assert "book/notation" in listed, "no notation page in _toc.yml"
+    assert listed.index("book/notation") < listed.index("book/01_spring_mass_damper")
+
+
+def test_nothing_cites_the_private_reference_notes():
+    files = list(BOOK.glob("*.md")) + NOTEBOOKS + list((ROOT / "ssmlib").rglob("*.py"))
+    offenders = [str(f.relative_to(ROOT)) for f in files if "REFERENCE-NOTES" in f.read_text()]
+    assert not offenders, f"cite primary sources, not the private notes: {offenders}"

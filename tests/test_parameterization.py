@@ -124,3 +124,12 @@ def test_sample_ring_type_errors():
         sample_ring(2.5)
     with pytest.raises(TypeError, match="r_min"):
         sample_ring(3, r_min="0")
+
+
+def test_sample_ring_names_rng_and_refuses_huge_n():
+    with pytest.raises(TypeError, match="rng"):
+        sample_ring(4, rng=1.5)
+    with pytest.raises(ValueError, match="rng"):
+        sample_ring(4, rng=-2)
+    with pytest.raises(ValueError, match="n must be <="):
+        sample_ring(10**12)

@@ -148,3 +148,12 @@ def test_regimes_and_thresholds():
 def test_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+def test_aa_vs_ab_growth_and_size_are_reported_naming_the_argument():
+    from ssmlib.propagation import aa_vs_ab
+
+    with pytest.raises(ValueError, match="nu=-50"):
+        aa_vs_ab(-50.0, 1.0)
+    with pytest.raises(ValueError, match="spacing=1000000"):
+        aa_vs_ab(0.1, 1.0, spacing=1e6)

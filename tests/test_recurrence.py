@@ -179,3 +179,12 @@ def test_bad_type_raises_type_error():
         linear_recurrence([0.5], "abc")
     with pytest.raises(TypeError, match="q"):
         attention_step(np.ones(2) * 1j, np.ones((1, 2)), np.ones((1, 1)))
+
+
+def test_linear_recurrence_reports_overflow():
+    from ssmlib.recurrence import linear_recurrence
+
+    with pytest.raises(ValueError, match="overflows float64"):
+        linear_recurrence([1e300], np.ones((3, 1)))
+    x = linear_recurrence([1e100], np.ones((3, 1)))  # 1e200: large but finite
+    assert np.isfinite(x).all()

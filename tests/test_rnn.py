@@ -333,3 +333,19 @@ def test_bifurcation_diagram_exactly_at_fold():
     assert d.middle[1] == pytest.approx(x_hi, abs=1e-6) and np.isnan(d.lower[1])
     assert d.upper_stable[1] and not d.middle_stable[1]
     assert d.middle[0] == pytest.approx(x_lo, abs=1e-6) and np.isnan(d.upper[0])
+
+
+def test_hopf_normal_form_refuses_spans_that_cannot_finish():
+    with pytest.raises(ValueError, match="t spans 1e\\+09"):
+        hopf_normal_form(-0.1, 1.0, 0.5, np.linspace(0.0, 1e9, 5))
+    with pytest.raises(ValueError, match="t has 2000000 points"):
+        hopf_normal_form(-0.1, 1.0, 0.5, np.arange(2_000_000.0))
+
+
+def test_fixed_points_tol_is_checked():
+    from ssmlib.rnn import fixed_points
+
+    with pytest.raises(ValueError, match="tol"):
+        fixed_points(2.0, 0.0, tol=float("nan"))
+    with pytest.raises(ValueError, match="tol"):
+        fixed_points(2.0, 0.0, tol=-1.0)

@@ -132,6 +132,58 @@ def test_short_sequences(backend, length):
         assert_close_to(x, loop_oracle(lam, b), torch.complex128)
 
 
+@pytest.mark.parametrize("backend", CPU_BACKENDS)
+def test_empty_time_axis_with_x0_is_connected_to_autograd(backend):
+    lam = torch.full((3,), 0.5 + 0.1j, dtype=torch.complex128, requires_grad=True)
+    b = torch.zeros(2, 0, 3, dtype=torch.complex128, requires_grad=True)
+    x0 = torch.ones(2, 3, dtype=torch.complex128, requires_grad=True)
+    x = sl.scan(lam, b, x0, backend=backend)
+    assert x.shape == (2, 0, 3) and x.requires_grad
+    x.abs().sum().backward()  # the empty sum: zero gradients, no error
+    assert lam.grad.abs().sum() == 0 and x0.grad.abs().sum() == 0 and b.grad.shape == b.shape
+
+
+@pytest.mark.parametrize("backend", CPU_BACKENDS)
+def test_unstable_lam_finite_where_the_loop_is_finite(backend):
+    """|lam| = 1.5 over 300 steps: lam^k overflows complex64 (the parallel schedules' running
+    products became inf, and inf * 0 = NaN), but with a single late input the states are finite:
+    every backend must return the loop's values, and the loop's gradients."""
+    grads = {}
+    for name in ("sequential", backend):
+        lam = torch.tensor([1.5 + 0.0j, 0.9j], dtype=torch.complex64, requires_grad=True)
+        b = torch.zeros(1, 300, 2, dtype=torch.complex64)
+        b[0, -3:] = 1.0
+        b.requires_grad_()
+        x = sl.scan(lam, b, backend=name)
+        assert torch.isfinite(torch.view_as_real(x)).all()
+        assert_close_to(x, loop_oracle(lam, b), torch.complex64)
+        x[:, -1].abs().sum().backward()
+        grads[name] = (lam.grad, b.grad)
+    for ref, got in zip(grads["sequential"], grads[backend]):
+        # where the loop's gradient overflows (inf or NaN), so does the backend's
+        finite = torch.isfinite(torch.view_as_real(ref)).all(-1)
+        assert torch.equal(finite, torch.isfinite(torch.view_as_real(got)).all(-1))
+        torch.testing.assert_close(got[finite], ref[finite], rtol=2e-4, atol=0)  # complex64
+    assert torch.isfinite(torch.view_as_real(grads[backend][1][0, -3:])).all()
+
+
+@pytest.mark.parametrize("backend", CPU_BACKENDS)
+def test_overflow_is_reported(backend):
+    lam = torch.tensor([1.5 + 0.0j], dtype=torch.complex64)
+    b = torch.ones(1, 300, 1, dtype=torch.complex64)
+    with pytest.raises(ValueError, match=r"overflows .*complex64 at step k=21\d"):
+        sl.scan(lam, b, backend=backend)
+
+
+def test_triton_available_names_device():
+    from ssmlib.scan import triton_available
+
+    with pytest.raises(ValueError, match="device"):
+        triton_available("bogus")
+    with pytest.raises(TypeError, match="device"):
+        triton_available(3)
+
+
 @pytest.mark.parametrize("chunk", [1, 2, 5, 16, 64])
 def test_chunk_sizes(chunk):
     lam, b = random_problem(2, 40, 3, torch.complex128, time_varying=True, seed=6)

@@ -133,3 +133,15 @@ def test_bad_input_names_the_argument():
         spectral_radius(np.ones((2, 3)))
     with pytest.raises(ValueError, match="tol"):
         is_stable_continuous([-1.0], tol=-1.0)
+
+
+def test_overflow_and_empty_input_are_reported():
+    from ssmlib.stability import euler_stable_step, map_eigenvalues
+
+    for method in ("zoh", "bilinear", "euler"):
+        with pytest.raises(ValueError, match="overflows float64"):
+            map_eigenvalues([1e300 + 1e300j], 1e10, method)
+    with pytest.raises(ValueError, match="overflows float64"):
+        map_eigenvalues([800.0 + 1.0j], 1.0)  # exp(800) > 1.8e308
+    with pytest.raises(ValueError, match="eigs must contain at least one"):
+        euler_stable_step([])

@@ -171,3 +171,12 @@ def test_discrete_stability_and_bad_u():
         dsys.simulate(np.zeros((0, 1)))
     with pytest.raises(ValueError, match="x0"):
         dsys.simulate(np.zeros(4), x0=[1.0, 2.0])
+
+
+def test_simulate_reports_overflow_instead_of_nan():
+    unstable = StateSpace([[1.0]], [[1.0]], [[1.0]])
+    with pytest.raises(ValueError, match="overflows float64"):
+        unstable.simulate(np.linspace(0.0, 1e6, 3))  # exp(A h) = e^500000
+    growing = DiscreteStateSpace([[10.0]], [[1.0]], [[1.0]])
+    with pytest.raises(ValueError, match="overflows float64"):
+        growing.simulate(np.ones(400), x0=[1.0])  # 10^400

@@ -138,3 +138,125 @@ def test_benchmark_inference_rows():
     assert rows[0]["lru_state_bytes"] == rows[1]["lru_state_bytes"] == 8 * 8  # complex64 (1, 8)
     assert rows[1]["tf_state_bytes"] == 4 * rows[0]["tf_state_bytes"]  # cache grows with L
     assert all(r[k] > 0 for r in rows for k in ("lru_step_s", "tf_step_s", "lru_seq_s", "tf_seq_s"))
+
+
+# --- faults: interruption, resume, divergence, existing runs, strict JSON ---------------------
+RESUMABLE = dict(TINY, epochs=2, dropout=0.1, seed=5)  # 3 steps per epoch; dropout uses the RNG
+
+
+def _strict_json(path):
+    def no_constants(name):
+        raise AssertionError(f"{path} holds {name}: not strict JSON")
+    return json.loads(path.read_text(encoding="utf-8"), parse_constant=no_constants)
+
+
+@pytest.mark.parametrize("stop_at", [2, 3, 5])
+def test_interrupt_then_resume_equals_uninterrupted(tmp_path, stop_at):
+    """Stopping after step ``stop_at`` (mid-epoch or at an epoch boundary) and resuming gives
+    exactly the numbers of an uninterrupted run: same RNG, data order, optimizer and schedule."""
+    ref = T.train(T.TrainConfig(**RESUMABLE, out_dir=str(tmp_path / "ref")))
+    out = tmp_path / "run"
+    cfg = T.TrainConfig(**RESUMABLE, out_dir=str(out))
+    losses = []
+
+    def stop(step, loss):
+        losses.append(loss)
+        if step == stop_at:
+            T.request_stop("test")
+
+    with pytest.raises(T.TrainingInterrupted, match="resume"):
+        T.train(cfg, on_step=stop)
+    saved = _strict_json(out / "metrics.json")
+    assert saved["status"] == "interrupted" and saved["timings"]["steps"] == stop_at
+    with pytest.raises(FileExistsError, match="resume"):
+        T.train(cfg)  # never silently replaces the interrupted run
+    done = T.train(cfg, resume=True, on_step=lambda s, l: losses.append(l))
+    assert done["status"] == "completed" and done["resumed"]
+    assert len(losses) == ref["timings"]["steps"] == 6
+    for a, b in zip(ref["history"], done["history"]):  # exact: same operations on CPU
+        for k in ("steps", "train_loss", "train_accuracy", "val_loss", "val_accuracy"):
+            assert a[k] == b[k], k
+    assert done["test"] == ref["test"]
+    a = torch.load(tmp_path / "ref" / "checkpoint.pt", weights_only=True)
+    b = torch.load(out / "checkpoint.pt", weights_only=True)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    with pytest.raises(ValueError, match="already finished"):
+        T.train(cfg, resume=True)
+
+
+def test_sigint_finishes_the_step_and_saves(tmp_path):
+    import signal
+
+    cfg = T.TrainConfig(**RESUMABLE, out_dir=str(tmp_path))
+    with pytest.raises(T.TrainingInterrupted, match="SIGINT"):
+        T.train(cfg, on_step=lambda s, l: signal.raise_signal(signal.SIGINT) if s == 1 else None)
+    state = torch.load(tmp_path / "state.pt", weights_only=True)
+    assert state["step"] == 1 and state["batch"] == 1 and not state["finished"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+
+
+def test_resume_refuses_a_different_config(tmp_path):
+    cfg = T.TrainConfig(**RESUMABLE, out_dir=str(tmp_path))
+    with pytest.raises(T.TrainingInterrupted):
+        T.train(cfg, on_step=lambda s, l: T.request_stop() if s == 1 else None)
+    with pytest.raises(ValueError, match="lr"):
+        T.train(cfg, resume=True, lr=1e-4)
+    with pytest.raises(FileNotFoundError, match="state.pt"):
+        T.train(T.TrainConfig(**TINY, out_dir=str(tmp_path / "empty")), resume=True)
+
+
+def test_divergence_stops_with_a_cause_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
+    cfg = T.TrainConfig(**RESUMABLE, out_dir=str(tmp_path))
+    built, good = [], {}
+    build = T.build_model
+    monkeypatch.setattr(T, "build_model", lambda *a: built.append(build(*a)) or built[-1])
+
+    def corrupt(step, loss):
+        if step == 4:  # during epoch 2: poison the decoder, the next loss is not finite
+            good.update(torch.load(tmp_path / "checkpoint.pt", weights_only=True))
+            with torch.no_grad():
+                built[0].decoder.weight.fill_(float("inf"))
+
+    with pytest.raises(T.TrainingDiverged, match="learning rate.*grad_clip"):
+        T.train(cfg, on_step=corrupt)
+    metrics = _strict_json(tmp_path / "metrics.json")
+    assert metrics["status"] == "diverged" and "lr=" in metrics["reason"]
+    kept = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    assert all(torch.equal(kept[k], good[k]) for k in kept)
+    assert all(torch.isfinite(v).all() for v in kept.values())
+
+
+def test_overwrite_replaces_a_run(tmp_path):
+    cfg = T.TrainConfig(**TINY, out_dir=str(tmp_path))
+    T.train(cfg)
+    with pytest.raises(FileExistsError, match="overwrite"):
+        T.train(cfg)
+    m = T.train(cfg, overwrite=True)
+    assert m["status"] == "completed"
+    with pytest.raises(ValueError, match="resume and overwrite"):
+        T.train(cfg, resume=True, overwrite=True)
+
+
+def test_empty_validation_split_gives_null_with_reason(tmp_path):
+    m = T.train(T.TrainConfig(**{**TINY, "n_val": 0}, out_dir=str(tmp_path)))
+    assert m["history"][0]["val_accuracy"] is None and m["val_accuracy"] is None
+    assert m["data"]["majority_accuracy"]["val"] is None
+    on_disk = _strict_json(tmp_path / "metrics.json")
+    assert on_disk["test"]["accuracy"] is not None
+    assert T.evaluate_model(LRUClassifier(2, 4, 2, 1, vocab_size=5), [], "cpu")["reason"] == "empty split"
+
+
+def test_cli_bad_values_are_usage_errors(tmp_path, capsys):
+    for argv in (["--grad-clip", "-1"], ["--lr", "inf"], ["--dropout", "1.5"], ["--device", "gpu7"],
+                 ["--min-length", "50", "--max-length", "20"], ["--resume"]):
+        with pytest.raises(SystemExit) as exc:
+            T.main(argv)
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "error:" in err and "Traceback" not in err
+    T.train(T.TrainConfig(**TINY, out_dir=str(tmp_path)))
+    args = ["--n-train", "48", "--n-val", "16", "--n-test", "16", "--min-length", "5",
+            "--max-length", "30", "--d-model", "16", "--d-state", "8", "--n-layers", "1",
+            "--epochs", "1", "--no-progress", "--out-dir", str(tmp_path)]
+    assert T.main(args) == 2 and "already holds a run" in capsys.readouterr().err
+    assert T.main(args + ["--overwrite"]) == 0

@@ -15,14 +15,19 @@ expression, one of 10 classes.
 
 Generator
 ---------
-:func:`generate_listops` follows the generator of the LRA release (its
-``listops_generator.py``, as described in ``REFERENCE-NOTES.md``): a node below
-``max_depth`` is an operator with probability ``operator_prob`` (0.25), otherwise a
-digit drawn uniformly; an operator takes ``randint(2, max_args)`` arguments
-(``max_args = 10``). The *length* of a tree counts operators, digits and closing
-brackets (the tokens kept by :class:`ListOpsTokenizer`); a tree is kept only if
-``min_length < length < max_length`` (LRA: 500 and 2000), and samples are
-de-duplicated.
+:func:`generate_listops` follows the official LRA generator,
+``lra_benchmarks/data/listops.py`` in google-research/long-range-arena (read at
+commit ``cd31e5c``): a node at depth below ``max_depth`` (the root has depth 1) is
+an operator with probability ``operator_prob`` (the generator's ``VALUE_P = 0.25``),
+otherwise a digit drawn uniformly from 0-9; an operator takes
+``randint(2, max_args)`` arguments (``max_args = 10``, ``max_depth = 10``). The
+*length* of a tree counts operators, digits and closing brackets (the
+generator's ``length``; the tokens kept by :class:`ListOpsTokenizer`); a tree is
+kept only if ``min_length < length < max_length`` (defaults 500 and 2000), and
+samples are de-duplicated (the generator collects distinct trees in a set before
+splitting them into train/val/test). The order of random draws differs (this
+module draws the operator before its arguments), so the same seed does not
+reproduce the release files, only their distribution.
 
 The LRA text format wraps every operator application in parentheses, as a
 left-nested binary tree::
@@ -36,22 +41,29 @@ and read back with :func:`load_listops_tsv`.
 The bracket bug, and how the tokenizer handles brackets
 -------------------------------------------------------
 The structure of an expression lives in its brackets: ``[MAX 1 [MIN 5 6 ] 7 ]``
-(= 7) and ``[MAX 1 [MIN 5 6 7 ] ]`` (= 5) differ only in where ``]`` sits. It has
-been reported (see ``REFERENCE-NOTES.md``; not re-verified here against the LRA
-code history) that an early LRA input pipeline lost the brackets when tokenizing,
-which leaves the nesting, hence the label, undetermined: no model can then
-solve the task, whatever its architecture. :class:`ListOpsTokenizer` therefore
+(= 7) and ``[MAX 1 [MIN 5 6 7 ] ]`` (= 5) differ only in where ``]`` sits. The
+history of the official input pipeline, ``lra_benchmarks/listops/input_pipeline.py``
+in google-research/long-range-arena, shows the bug: up to commit ``ad0ff01`` it
+tokenized with ``tfds.deprecated.text.Tokenizer()``, which splits on
+non-alphanumeric characters and so drops ``[`` and ``]`` (and cut inputs at
+``max_length=512``); commit ``c209b2a`` (4 March 2021) renames ``]`` to ``X``
+before a whitespace tokenizer, with the comment "we rename close brackets to X
+for this particular task because tokenizer removes non alphanumeric", removes
+``(`` and ``)``, and cuts at 2000 tokens. Without ``]`` the nesting, hence the
+label, is undetermined: no model can then solve the task, whatever its
+architecture. :class:`ListOpsTokenizer` therefore
 keeps ``[MIN``, ``[MAX``, ``[MED``, ``[SM`` as single tokens (operator and
 opening bracket together) and ``]`` as a token of its own. The parentheses
 ``(`` and ``)`` are redundant given these (they only encode the left-nested
 binary form of the same tree), so they are dropped by default
-(``keep_parens=False``), as in common preprocessing; they stay in the vocabulary so
+(``keep_parens=False``), as the official pipeline does; they stay in the vocabulary so
 ``keep_parens=True`` gives the raw LRA token stream. Tests check that the label
 computed from the parenthesis-free token stream equals the label of the tree.
 """
 
 from __future__ import annotations
 
+import operator
 import os
 import random
 from dataclasses import dataclass
@@ -133,7 +145,7 @@ def generate_tree(
         A digit, or ``(operator, [child, ...])``.
     """
     if not isinstance(rng, random.Random):
-        rng = _python_rng(rng)
+        rng = _python_rng(rng, "rng")
     # _budget (internal): [tokens left]; generation stops early with _TooLong once a
     # tree is sure to be rejected by the length window. Rejected trees are discarded
     # anyway, so this changes the running time, not the distribution of kept trees.
@@ -157,11 +169,16 @@ def generate_tree(
     return rng.randrange(10)
 
 
-def _python_rng(seed: Any) -> random.Random:
+def _python_rng(seed: Any, name: str = "seed") -> random.Random:
     """A :class:`random.Random` seeded from an int, None or a numpy generator."""
     if isinstance(seed, np.random.Generator):
         seed = int(seed.integers(2**62))
-    return random.Random(seed)
+    elif seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+        raise TypeError(f"{name} must be None, an int or a numpy.random.Generator, "
+                        f"got {type(seed).__name__}")
+    elif seed is not None and seed < 0:
+        raise ValueError(f"{name} must be a non-negative int, got {seed}")
+    return random.Random(None if seed is None else int(seed))
 
 
 def tree_value(tree: Tree) -> int:
@@ -300,8 +317,29 @@ class ListOpsTokenizer:
         return np.asarray(ids, dtype=np.int64)
 
     def decode(self, ids: Iterable[int]) -> str:
-        """Inverse of :meth:`encode`; padding ids are skipped."""
-        return " ".join(self.vocab[int(i)] for i in ids if int(i) != self.pad_id)
+        """Inverse of :meth:`encode`; padding ids are skipped.
+
+        Raises
+        ------
+        ValueError
+            For an id outside ``[0, vocab_size)`` (naming it).
+        """
+        out = []
+        if isinstance(ids, (str, bytes)):
+            raise TypeError("ids must be an iterable of int token ids, not a str")
+        for i in ids:
+            if isinstance(i, bool):
+                raise TypeError("ids must be integers, got bool")
+            try:
+                i = operator.index(i)
+            except TypeError:
+                raise TypeError(f"ids must be integers, got {type(i).__name__}") from None
+            if not 0 <= i < self.vocab_size:
+                raise ValueError(f"ids: token id {i} outside the vocabulary "
+                                 f"[0, vocab_size={self.vocab_size})")
+            if i != self.pad_id:
+                out.append(self.vocab[i])
+        return " ".join(out)
 
 
 def generate_listops(
@@ -357,6 +395,13 @@ def generate_listops(
         raise ValueError(f"max_args must be >= 2, got {max_args}")
     if not 0.0 <= operator_prob <= 1.0:
         raise ValueError(f"operator_prob must be in [0, 1], got {operator_prob}")
+    if max_tries is not None:
+        if isinstance(max_tries, bool) or not isinstance(max_tries, (int, np.integer)):
+            raise TypeError(f"max_tries must be an int or None, got {type(max_tries).__name__}")
+        if max_tries < 1:
+            raise ValueError(f"max_tries must be >= 1, got {max_tries}")
+    if isinstance(exclude, (str, bytes)):
+        raise TypeError("exclude must be an iterable of source strings, not a single str")
     rng = _python_rng(seed)
     seen = set(exclude)
     out: list[tuple[str, int]] = []
@@ -386,15 +431,34 @@ def generate_listops(
 
 
 def write_listops_tsv(path: str | os.PathLike, samples: Iterable[tuple[str, int]]) -> Path:
-    """Write samples in the release format: header ``Source\\tTarget``, one row each."""
+    """Write samples in the release format: header ``Source\\tTarget``, one row each (UTF-8).
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a sample that is not ``(str, int)``, a source with a tab or newline,
+        or a label outside 0-9 (naming the sample's index). Nothing is written
+        then.
+    """
     path = Path(path)
+    rows = []
+    for k, sample in enumerate(samples):
+        if not isinstance(sample, (tuple, list)) or len(sample) != 2:
+            raise TypeError(f"samples[{k}] must be a (source, label) pair")
+        source, label = sample
+        if not isinstance(source, str):
+            raise TypeError(f"samples[{k}]: source must be a str, got {type(source).__name__}")
+        if "\t" in source or "\n" in source or "\r" in source:
+            raise ValueError(f"samples[{k}]: source contains a tab or newline")
+        if isinstance(label, bool) or not isinstance(label, (int, np.integer)):
+            raise TypeError(f"samples[{k}]: label must be an int, got {type(label).__name__}")
+        if not 0 <= label <= 9:
+            raise ValueError(f"samples[{k}]: label {label} outside 0-9")
+        rows.append(f"{source}\t{int(label)}\n")
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as f:
+    with open(path, "w", encoding="utf-8", newline="") as f:
         f.write("Source\tTarget\n")
-        for source, label in samples:
-            if "\t" in source or "\n" in source:
-                raise ValueError("samples: a source contains a tab or newline")
-            f.write(f"{source}\t{int(label)}\n")
+        f.writelines(rows)
     return path
 
 
@@ -406,34 +470,54 @@ def load_listops_tsv(path: str | os.PathLike) -> list[tuple[str, int]]:
     FileNotFoundError
         If the file does not exist.
     ValueError
-        For a wrong header, a row without exactly two fields, or a target that is
-        not an integer in 0-9 (the message gives the line number).
+        For a wrong header, a row without exactly two fields, a target that is
+        not an integer in 0-9, invalid UTF-8 or a token outside the ListOps
+        vocabulary (the message gives the file and line number).
+
+    Notes
+    -----
+    The file is read as UTF-8; a leading byte-order mark is accepted.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"ListOps file not found: {path}")
     out: list[tuple[str, int]] = []
-    with open(path, newline="") as f:
-        header = f.readline().rstrip("\r\n").split("\t")
-        if header != ["Source", "Target"]:
-            raise ValueError(f"{path}: header must be 'Source\\tTarget', got {header!r}")
-        for lineno, line in enumerate(f, start=2):
-            line = line.rstrip("\r\n")
-            if not line.strip():
-                continue
-            fields = line.split("\t")
-            if len(fields) != 2:
-                raise ValueError(f"{path}:{lineno}: malformed row, expected 2 tab-separated fields")
-            source, target = fields
-            try:
-                label = int(target)
-            except ValueError:
-                raise ValueError(f"{path}:{lineno}: label {target!r} is not an integer") from None
-            if not 0 <= label <= 9:
-                raise ValueError(f"{path}:{lineno}: label {label} outside 0-9")
-            if not source.strip():
-                raise ValueError(f"{path}:{lineno}: empty source")
-            out.append((source, label))
+    known = set(VOCAB) - {"<pad>"}
+    with open(path, "rb") as f:
+        raw_lines = f.read().split(b"\n")
+    if raw_lines and raw_lines[-1] == b"":
+        raw_lines.pop()
+
+    def text(lineno: int, raw: bytes) -> str:
+        try:
+            return raw.decode("utf-8-sig" if lineno == 1 else "utf-8").rstrip("\r")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"{path}:{lineno}: invalid UTF-8 ({exc.reason} at byte "
+                             f"{exc.start})") from None
+
+    header = text(1, raw_lines[0]).split("\t") if raw_lines else []
+    if header != ["Source", "Target"]:
+        raise ValueError(f"{path}:1: header must be 'Source\\tTarget', got {header!r}")
+    for lineno, raw in enumerate(raw_lines[1:], start=2):
+        line = text(lineno, raw)
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) != 2:
+            raise ValueError(f"{path}:{lineno}: malformed row, expected 2 tab-separated fields")
+        source, target = fields
+        try:
+            label = int(target)
+        except ValueError:
+            raise ValueError(f"{path}:{lineno}: label {target!r} is not an integer") from None
+        if not 0 <= label <= 9:
+            raise ValueError(f"{path}:{lineno}: label {label} outside 0-9")
+        if not source.strip():
+            raise ValueError(f"{path}:{lineno}: empty source")
+        unknown = next((tok for tok in source.split() if tok not in known), None)
+        if unknown is not None:
+            raise ValueError(f"{path}:{lineno}: unknown ListOps token {unknown!r}")
+        out.append((source, label))
     return out
 
 
@@ -473,23 +557,45 @@ class ListOpsDataset:
         Expressions and their labels (0-9).
     tokenizer : ListOpsTokenizer, optional
         Defaults to a new :class:`ListOpsTokenizer`.
-    max_len : int, optional
-        Truncate longer token sequences (LRA uses 2048, longer than any sample).
+    max_len : int or None
+        Keep the first ``max_len`` tokens of longer sequences (None: keep all).
+        The default 2000 is the official LRA input pipeline's
+        (``lra_benchmarks/listops/input_pipeline.py``: ``tf_encode(...)[:max_length]``
+        with ``max_length=2000``, also ``config.max_length`` in
+        ``listops/configs/base_listops_config.py``). The S4 loader uses
+        ``l_max = 2048`` instead, one slot of it for an end-of-sequence token
+        (state-spaces/s4, ``src/dataloaders/lra.py``, class ``ListOps``). Samples
+        generated with the LRA length window have fewer than 2000 tokens without
+        parentheses, so the cut matters only with ``keep_parens=True``.
     """
 
     def __init__(self, samples: Sequence[tuple[str, int]],
                  tokenizer: ListOpsTokenizer | None = None,
-                 max_len: int | None = None) -> None:
+                 max_len: int | None = 2000) -> None:
+        if tokenizer is not None and not isinstance(tokenizer, ListOpsTokenizer):
+            raise TypeError(f"tokenizer must be a ListOpsTokenizer, got {type(tokenizer).__name__}")
         self.tokenizer = tokenizer or ListOpsTokenizer()
-        if max_len is not None and max_len < 1:
-            raise ValueError(f"max_len must be >= 1, got {max_len}")
+        if max_len is not None:
+            if isinstance(max_len, bool) or not isinstance(max_len, (int, np.integer)):
+                raise TypeError(f"max_len must be an int or None, got {type(max_len).__name__}")
+            if max_len < 1:
+                raise ValueError(f"max_len must be >= 1, got {max_len}")
+        if isinstance(samples, (str, bytes)):
+            raise TypeError("samples must be a sequence of (source, label) pairs, not a str")
         self.items: list[_Item] = []
-        for source, label in samples:
+        for k, sample in enumerate(samples):
+            if not isinstance(sample, (tuple, list)) or len(sample) != 2:
+                raise TypeError(f"samples[{k}] must be a (source, label) pair")
+            source, label = sample
+            if isinstance(label, bool) or not isinstance(label, (int, np.integer)):
+                raise TypeError(f"samples[{k}]: label must be an int, got {type(label).__name__}")
+            if not 0 <= label <= 9:
+                raise ValueError(f"samples[{k}]: label {label} outside 0-9")
             ids = self.tokenizer.encode(source)
             if max_len is not None:
                 ids = ids[:max_len]
             if ids.size == 0:
-                raise ValueError("samples: a source has no tokens")
+                raise ValueError(f"samples[{k}]: the source has no tokens")
             self.items.append(_Item(ids, int(label)))
 
     def __len__(self) -> int:

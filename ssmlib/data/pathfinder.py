@@ -8,9 +8,18 @@ the two ends of the *same* path, 0 when they sit on different paths. LRA
 
 Drawing the images
 ------------------
-:func:`generate_pathfinder` draws pathfinder-*style* images; it follows the idea
-of the original generator (as summarized in ``REFERENCE-NOTES.md``), not its
-code: each path is a chain of short straight dashes ("paddles") separated by
+:func:`generate_pathfinder` draws pathfinder-*style* images. The LRA images
+come from the generator of github.com/drewlinsley/pathfinder, run with the
+parameters listed in the docstring of the official TFDS builder
+(``lra_benchmarks/data/pathfinder.py`` in google-research/long-range-arena, class
+``Pathfinder32``): ``contour_length = 14`` paddles per path, ``paddle_length = 2``,
+``paddle_thickness = 0.5``, ``marker_radius = 1.5``, ``continuity = 1.0``,
+``antialias_scale = 2``, ``paddle_contrast_list = [0.75]``, and
+``20 // (14 // 3) = 5`` distractor snakes of ``14 // 3 = 4`` paddles. This module
+follows the idea of that generator, not its code, and uses the same path and
+distractor counts and marker radius; its default dash length (1.5) and line
+thickness (1.0) differ, and its intensities are not matched to the release's:
+each path is a chain of short straight dashes ("paddles") separated by
 gaps, whose heading turns by at most ``max_turn`` radians from one paddle to the
 next; two target paths of ``n_paddles`` paddles and a few short distractor paths
 are placed so that no two paths come closer than ``min_separation`` pixels
@@ -305,7 +314,9 @@ def generate_pathfinder(
                 marker_radius=base.marker_radius * s, min_separation=base.min_separation * s,
             )
     cfg = config
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    from .._validation import as_rng
+
+    rng = as_rng(seed, "seed")
     labels = np.array([(i + 1) % 2 for i in range(n)], dtype=np.int64)
     rng.shuffle(labels)
     images = np.zeros((n, cfg.resolution, cfg.resolution), dtype=np.uint8)
@@ -369,6 +380,13 @@ def write_pathfinder_tree(
         raise ValueError(f"images must be uint8 of shape (n, R, R), got {images.dtype} {images.shape}")
     if labels.shape != (images.shape[0],):
         raise ValueError(f"labels must have shape ({images.shape[0]},), got {labels.shape}")
+    if not np.issubdtype(labels.dtype, np.integer) and labels.dtype != bool:
+        raise TypeError(f"labels must be integers 0/1, got dtype {labels.dtype}")
+    if labels.size and not np.isin(labels, (0, 1)).all():
+        bad = labels[~np.isin(labels, (0, 1))][0]
+        raise ValueError(f"labels must be 0 or 1, got {bad}")
+    if isinstance(per_batch, bool) or not isinstance(per_batch, (int, np.integer)):
+        raise TypeError(f"per_batch must be an int, got {type(per_batch).__name__}")
     if per_batch < 1:
         raise ValueError(f"per_batch must be >= 1, got {per_batch}")
     base = Path(root) / CONTOUR_DIR
@@ -382,7 +400,7 @@ def write_pathfinder_tree(
             j = i - b * per_batch
             Image.fromarray(images[i], mode="L").save(sub / f"sample_{j}.png")
             rows.append(f"imgs/{b} sample_{j}.png {j} {int(labels[i])} 14")
-        (base / "metadata" / f"{b}.npy").write_text("\n".join(rows) + "\n")
+        (base / "metadata" / f"{b}.npy").write_text("\n".join(rows) + "\n", encoding="utf-8")
     return base
 
 
@@ -396,13 +414,33 @@ def _metadata_rows(path: Path) -> list[list[str]]:
             raise ValueError(f"{path}: binary .npy metadata needs pickle; refusing to load") from exc
         return [[str(v) for v in np.atleast_1d(row)] for row in np.atleast_2d(arr)]
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # UTF-8; a byte-order mark is accepted
     except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: metadata is neither text nor a .npy array") from exc
-    return [line.split() for line in text.splitlines() if line.strip()]
+        line = raw[:exc.start].count(b"\n") + 1
+        raise ValueError(f"{path}:{line}: metadata is neither UTF-8 text nor a .npy array "
+                         f"({exc.reason})") from None
+    return [line.split() for line in text.splitlines()]
 
 
-def load_pathfinder(root: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+def _confined(base: Path, parts: Sequence[str], where: str) -> Path:
+    """``base / parts...``, refused unless it stays inside ``base`` (symlinks resolved)."""
+    for part in parts:
+        pure = Path(part)
+        if pure.is_absolute() or part.startswith(("/", "\\")) or ":" in part:
+            raise ValueError(f"{where}: absolute path {part!r} in metadata; paths must be "
+                             "relative to the data root")
+        if ".." in pure.parts or ".." in part.replace("\\", "/").split("/"):
+            raise ValueError(f"{where}: path {part!r} in metadata leaves the data root ('..')")
+    path = base.joinpath(*parts)
+    root = base.resolve()
+    resolved = path.resolve()
+    if resolved != root and root not in resolved.parents:
+        raise ValueError(f"{where}: {path} resolves to {resolved}, outside the data root {root}")
+    return path
+
+
+def load_pathfinder(root: str | os.PathLike, *, return_info: bool = False
+                    ) -> tuple[np.ndarray, np.ndarray] | tuple[np.ndarray, np.ndarray, dict]:
     """Load a release-layout Pathfinder directory.
 
     Parameters
@@ -410,23 +448,39 @@ def load_pathfinder(root: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     root : path
         ``pathfinderR`` (containing ``curv_contour_length_14``) or the
         ``curv_contour_length_14`` directory itself.
+    return_info : bool
+        Also return a dict with counts: ``n_rows`` (metadata rows read),
+        ``empty_skipped`` (zero-byte images, skipped as the official pipeline
+        filters them: ``ds.filter(lambda x: tf.strings.length(x['image']) > 0)`` in
+        ``lra_benchmarks/image/input_pipeline.py``; the S4 loader blacklists the one
+        it found, ``pathfinder32/curv_baseline/imgs/0/sample_172.png``),
+        ``duplicates_skipped`` (rows
+        naming an image already read, e.g. from an extra ``combined.npy`` beside
+        the per-batch files) and ``metadata_files``.
 
     Returns
     -------
     images : ndarray, shape (n, R, R), uint8
     labels : ndarray, shape (n,), int64
-        In metadata order (batches sorted numerically).
+        In metadata order (batches sorted numerically), each image once.
+    info : dict
+        Only with ``return_info=True``.
 
     Raises
     ------
     FileNotFoundError
         For a missing directory, metadata folder or image.
     ValueError
-        For a malformed metadata row, a label not in {0, 1}, or images of
-        inconsistent or non-square size.
+        For a malformed metadata row, a label not in {0, 1}, a path in the
+        metadata that is absolute, contains ``..`` or resolves (through symlinks)
+        outside the data root, a corrupt image, or images of inconsistent or
+        non-square size; the message names the metadata file and row, or the
+        image.
     """
-    from PIL import Image
+    from PIL import Image, UnidentifiedImageError
 
+    if not isinstance(root, (str, os.PathLike)):
+        raise TypeError(f"root must be a path, got {type(root).__name__}")
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"Pathfinder directory not found: {root}")
@@ -439,22 +493,41 @@ def load_pathfinder(root: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
         raise FileNotFoundError(f"no metadata/*.npy files in {base}")
     images, labels = [], []
     shape = None
+    seen: set[Path] = set()
+    info = {"metadata_files": len(files), "n_rows": 0, "empty_skipped": 0,
+            "duplicates_skipped": 0}
     for mf in files:
         for k, row in enumerate(_metadata_rows(mf), start=1):
+            if not row:
+                continue
+            info["n_rows"] += 1
+            where = f"{mf}:{k}"
             if len(row) < 4:
-                raise ValueError(f"{mf}:{k}: malformed metadata row {' '.join(row)!r} "
+                raise ValueError(f"{where}: malformed metadata row {' '.join(row)!r} "
                                  "(expected 'subdir filename index label ...')")
             try:
                 label = int(row[3])
             except ValueError:
-                raise ValueError(f"{mf}:{k}: label {row[3]!r} is not an integer") from None
+                raise ValueError(f"{where}: label {row[3]!r} is not an integer") from None
             if label not in (0, 1):
-                raise ValueError(f"{mf}:{k}: label {label} not in {{0, 1}}")
-            img_path = base / row[0] / row[1]
+                raise ValueError(f"{where}: label {label} not in {{0, 1}}")
+            img_path = _confined(base, (row[0], row[1]), where)
             if not img_path.is_file():
-                raise FileNotFoundError(f"{mf}:{k}: image not found: {img_path}")
-            with Image.open(img_path) as im:
-                arr = np.asarray(im.convert("L"), dtype=np.uint8)
+                raise FileNotFoundError(f"{where}: image not found: {img_path}")
+            key = img_path.resolve()
+            if key in seen:
+                info["duplicates_skipped"] += 1
+                continue
+            seen.add(key)
+            if img_path.stat().st_size == 0:
+                info["empty_skipped"] += 1
+                continue
+            try:
+                with Image.open(img_path) as im:
+                    arr = np.asarray(im.convert("L"), dtype=np.uint8)
+            except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+                raise ValueError(f"{img_path} (from {where}): corrupt or unreadable image "
+                                 f"({exc})") from None
             if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
                 raise ValueError(f"{img_path}: expected a square grey image, got shape {arr.shape}")
             if shape is None:
@@ -463,16 +536,49 @@ def load_pathfinder(root: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
                 raise ValueError(f"{img_path}: size {arr.shape} differs from {shape}")
             images.append(arr)
             labels.append(label)
-    return np.stack(images), np.asarray(labels, dtype=np.int64)
+    if not images:
+        raise ValueError(f"no readable images listed in {meta_dir}")
+    out = (np.stack(images), np.asarray(labels, dtype=np.int64))
+    return (*out, info) if return_info else out
 
 
 def split_indices(n: int, fractions: Sequence[float] = (0.8, 0.1, 0.1),
-                  seed: int = 0) -> tuple[np.ndarray, ...]:
-    """Random disjoint train/val/test index arrays (the usual 80/10/10 split)."""
-    fr = np.asarray(fractions, dtype=float)
-    if fr.ndim != 1 or np.any(fr < 0) or not np.isclose(fr.sum(), 1.0):
+                  seed: int | np.random.Generator | None = 0) -> tuple[np.ndarray, ...]:
+    """Random disjoint train/val/test index arrays (80/10/10 by default).
+
+    The official LRA pipeline (``get_pathfinder_base_datasets`` in
+    ``lra_benchmarks/image/input_pipeline.py``) takes the same proportions as
+    *contiguous* slices of its TFDS split (``[:80%]``, ``[80%:90%]``,
+    ``[90%:]``), in the order the TFDS builder wrote the examples; that order is
+    not reproducible from the release files alone, so this function draws a
+    random permutation (fixed by ``seed``) instead, as the S4 loader does
+    (state-spaces/s4, ``src/dataloaders/lra.py``: ``torch.utils.data.random_split``
+    with ``val_split = test_split = 0.1`` and a seeded generator, over the images in
+    metadata order). Reported accuracies therefore come from a different, equally
+    sized, split.
+
+    Parameters
+    ----------
+    n : int, >= 0
+        Number of samples.
+    fractions : sequence of float
+        Non-negative, summing to 1.
+    seed : int, numpy.random.Generator or None
+    """
+    from .._validation import as_rng
+
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"n must be an int, got {type(n).__name__}")
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    try:
+        fr = np.asarray(fractions, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"fractions must be a sequence of numbers, got {fractions!r}") from None
+    if fr.ndim != 1 or fr.size == 0 or not np.all(np.isfinite(fr)) or np.any(fr < 0) \
+            or not np.isclose(fr.sum(), 1.0):
         raise ValueError(f"fractions must be non-negative and sum to 1, got {fractions}")
-    perm = np.random.default_rng(seed).permutation(n)
+    perm = as_rng(seed, "seed").permutation(int(n))
     cuts = np.round(np.cumsum(fr)[:-1] * n).astype(int)
     return tuple(np.split(perm, cuts))
 
@@ -480,7 +586,9 @@ def split_indices(n: int, fractions: Sequence[float] = (0.8, 0.1, 0.1),
 class PathfinderDataset:
     """Images as pixel sequences: items ``(x, label)`` with ``x`` of shape (R*R, 1).
 
-    Pixels are scaled to [0, 1] and read row by row (raster order), as in LRA.
+    Pixels are read row by row (raster order), as in LRA, and scaled to [0, 1]:
+    ``uint8`` images are divided by 255; floating-point images must already lie
+    in [0, 1] and are used as they are (never divided twice).
     """
 
     def __init__(self, images: np.ndarray, labels: np.ndarray) -> None:
@@ -490,6 +598,20 @@ class PathfinderDataset:
             raise ValueError(f"images must have shape (n, R, R), got {images.shape}")
         if labels.shape != (images.shape[0],):
             raise ValueError(f"labels must have shape ({images.shape[0]},), got {labels.shape}")
+        if not np.issubdtype(labels.dtype, np.integer) and labels.dtype != bool:
+            raise TypeError(f"labels must be integers 0/1, got dtype {labels.dtype}")
+        if labels.size and not np.isin(labels, (0, 1)).all():
+            raise ValueError(f"labels must be 0 or 1, got {labels[~np.isin(labels, (0, 1))][0]}")
+        if images.dtype == np.uint8:
+            self.scale = 255.0
+        elif np.issubdtype(images.dtype, np.floating):
+            if images.size and not (np.all(np.isfinite(images)) and images.min() >= 0
+                                    and images.max() <= 1):
+                raise ValueError("images of a float dtype must be finite and in [0, 1] "
+                                 "(uint8 images are scaled by 1/255)")
+            self.scale = 1.0
+        else:
+            raise TypeError(f"images must be uint8 (0-255) or float in [0, 1], got {images.dtype}")
         self.images = images
         self.labels = labels.astype(np.int64)
 
@@ -499,5 +621,5 @@ class PathfinderDataset:
     def __getitem__(self, i: int) -> Any:
         import torch
 
-        x = torch.from_numpy(self.images[i].reshape(-1, 1).astype(np.float32) / 255.0)
+        x = torch.from_numpy(self.images[i].reshape(-1, 1).astype(np.float32) / np.float32(self.scale))
         return x, int(self.labels[i])

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..parameterization import sample_ring
-from ..plotting import COLORS, unit_circle
 from ..widgets import Explorer, Param
+from ._style import COLORS, DPI, RC, check_int, subplots, unit_circle
 
 __all__ = ["ring_init_explorer"]
 
@@ -20,7 +20,21 @@ def ring_init_explorer(n: int = 256, length: int = 150, n_shown: int = 3, seed: 
     :math:`r_{\\min} \\le |\\lambda| \\le r_{\\max}` shaded. Right: :math:`\\operatorname{Re}\\lambda^k`
     (each channel's impulse response, :math:`k = 0, \\dots,` ``length - 1``) for ``n_shown``
     of them, at evenly spaced ranks of :math:`|\\lambda|` (the slowest first), and the
-    envelope :math:`\\max_j |\\lambda_j|^k` (black). Static grid: 3 x 3 x 3 = 27 frames.
+    envelope :math:`(\\max|\\lambda_j|)^k` (black). The title gives the slowest memory
+    :math:`1/\\nu = 1/(-\\log\\max|\\lambda_j|)` in steps. Live: continuous sliders
+    (:math:`0 \\le r_{\\min} \\le 0.9`, :math:`0.95 \\le r_{\\max} \\le 0.999`,
+    :math:`\\pi/10 \\le \\theta_{\\max} \\le 2\\pi`); static grid 3 x 3 x 3 = 27 frames.
+
+    Parameters
+    ----------
+    n : int, in [1, 10000]
+        Number of eigenvalues drawn.
+    length : int, in [2, 10000]
+        Number of lags of the impulse responses.
+    n_shown : int, in [1, min(n, 5)]
+        Number of impulse responses drawn.
+    seed : int, >= 0
+        Seed of the uniform draws.
 
     Returns
     -------
@@ -28,20 +42,23 @@ def ring_init_explorer(n: int = 256, length: int = 150, n_shown: int = 3, seed: 
         Axes 0: eigenvalues in ``axes[0].lines[-1]``; axes 1: responses in
         ``axes[1].lines[:n_shown]``, envelope in ``axes[1].lines[n_shown]``.
     """
-    import matplotlib.pyplot as plt
+    n = check_int(n, "n", 1, 10_000)
+    length = check_int(length, "length", 2, 10_000)
+    n_shown = check_int(n_shown, "n_shown", 1, min(n, 5))
+    seed = check_int(seed, "seed", 0)
 
     k = np.arange(length)
-    fig, (ax_d, ax_k) = plt.subplots(1, 2, figsize=(9.5, 3.9), gridspec_kw={"width_ratios": [1, 1.4]})
+    fig, (ax_d, ax_k) = subplots(1, 2, height=3.1, width_ratios=[1, 1.5])
     unit_circle(ax_d)
     ring = [None]
     (cloud,) = ax_d.plot([], [], ".", color=COLORS["blue"], ms=4, zorder=3)
     ax_d.set(xlim=(-1.1, 1.1), ylim=(-1.1, 1.1), xlabel="Re $\\lambda$", ylabel="Im $\\lambda$")
     palette = [COLORS["orange"], COLORS["green"], COLORS["red"], COLORS["purple"], COLORS["sky"]]
     resp = [ax_k.plot([], [], lw=1.1, color=palette[i % len(palette)])[0] for i in range(n_shown)]
-    (envelope,) = ax_k.plot([], [], color="k", lw=1.5, label="max |lambda|^k")
-    ax_k.set(xlim=(0, length - 1), ylim=(-1.05, 1.05), xlabel="lag k",
+    (envelope,) = ax_k.plot([], [], color="k", lw=1.5, label="$(\\max|\\lambda_j|)^k$")
+    ax_k.set(xlim=(0, length - 1), ylim=(-1.05, 1.05), xlabel="lag $k$",
              ylabel="Re $\\lambda^k$ (impulse response)")
-    ax_k.legend(loc="lower right", fontsize=8)
+    ax_k.legend(loc="lower right", fontsize=9)
     title = fig.suptitle("")
 
     def update(r_min: float, r_max: float, max_phase: float) -> None:
@@ -65,16 +82,19 @@ def ring_init_explorer(n: int = 256, length: int = 150, n_shown: int = 3, seed: 
         rho = float(np.max(np.abs(lam)))
         memory = np.inf if rho >= 1 else -1.0 / np.log(rho)
         title.set_text(
-            f"r in [{r_min:g}, {r_max:g}], phase in [0, {max_phase:.3g}]: "
-            f"max |lambda| = {rho:.4f}, slowest memory 1/(-log|lambda|) = {memory:.3g} steps"
+            f"$r_{{\\min}}$ = {r_min:.3g}, $r_{{\\max}}$ = {r_max:.4g}, "
+            f"$\\theta_{{\\max}}$ = {max_phase / np.pi:.3g}$\\pi$:  "
+            f"$\\max|\\lambda_j|$ = {rho:.4f}\n"
+            f"slowest memory $1/\\nu = 1/(-\\log\\max|\\lambda_j|)$ = {memory:.3g} steps"
         )
 
     params = [
-        Param("r_min", [0.0, 0.5, 0.9], default=0.5, label="r_min"),
-        Param("r_max", [0.95, 0.99, 0.999], default=0.99, label="r_max"),
+        Param("r_min", [0.0, 0.5, 0.9], default=0.5, label="r_min", step=0.005),
+        Param("r_max", [0.95, 0.99, 0.999], default=0.99, label="r_max", step=0.001,
+              fmt="{:.3f}"),
         Param("max_phase", [np.pi / 10, np.pi, 2 * np.pi], default=2 * np.pi,
-              label="max_phase", fmt="{:.3f}"),
+              label="max_phase θ_max (rad)", fmt="{:.3f}", step=0.01),
     ]
-    return Explorer(fig, update, params, dpi=72,
+    return Explorer(fig, update, params, dpi=DPI, rc=RC,
                     caption=f"{n} eigenvalues from sample_ring (seed {seed}); "
                             f"impulse responses of {n_shown} of them.")

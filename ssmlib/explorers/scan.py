@@ -7,9 +7,13 @@ from typing import Optional
 import numpy as np
 
 from ..scan.parallel import blelloch_schedule, hillis_steele_schedule
-from ..widgets import Explorer, Param
+from ..widgets import Choice, Explorer, Param
+from ._style import DPI, RC, check_int, subplots
 
-__all__ = ["scan_steps", "scan_levels_explorer"]
+__all__ = ["scan_steps", "scan_levels_explorer", "ALGORITHMS"]
+
+#: The algorithm buttons: (label shown, name passed to :func:`scan_steps`).
+ALGORITHMS = [("Hillis-Steele", "hillis-steele"), ("Blelloch", "blelloch")]
 
 Span = Optional[tuple]  # (first, last) input index composed into an element; None = identity
 
@@ -75,48 +79,68 @@ def scan_levels_explorer(n: int = 16) -> Explorer:
     Each cell is one element ``k``; its label ``i:j`` says that it holds the
     composition ``e_i o ... o e_j`` (``-`` for the identity) and its shade the
     number of inputs composed. Arrows show the combines of the level just done.
-    Sliders: algorithm (0 = Hillis-Steele, 1 = Blelloch) and level.
+    Controls: the algorithm (buttons ``"hillis-steele"``, ``"blelloch"``) and the
+    level, an integer slider whose range follows the algorithm (Hillis-Steele has
+    :math:`\\log_2 n` levels, Blelloch :math:`2\\log_2 n`). Static frames:
+    :math:`(\\log_2 n + 1) + (2\\log_2 n + 1)`, 14 for ``n = 16``.
+
+    Parameters
+    ----------
+    n : int
+        Number of elements: a power of two in [2, 32] (so that the cell labels stay legible).
+
+    Returns
+    -------
+    Explorer
+        Parameters ``algorithm`` (a :class:`~ssmlib.widgets.Choice`) and ``level``.
     """
     import matplotlib.pyplot as plt
 
-    algos = ["hillis-steele", "blelloch"]
-    all_steps = {a: scan_steps(a, n) for a in algos}
-    max_level = max(len(s) for s in all_steps.values()) - 1
-    fig, ax = plt.subplots(figsize=(8.0, 2.6))
+    n = check_int(n, "n", 2, 32)
+    if n & (n - 1):
+        raise ValueError(f"n must be a power of two (Blelloch's tree), got {n}")
+    all_steps = {name: scan_steps(name, n) for _, name in ALGORITHMS}
+    last = {name: len(steps) - 1 for name, steps in all_steps.items()}
+    labels = dict((name, label) for label, name in ALGORITHMS)
+    fig, ax = subplots(1, 1, height=2.4)
     cmap = plt.get_cmap("Blues")
+    fontsize = 9 if n <= 16 else 7.5
 
-    def update(algorithm: float, level: float) -> None:
-        name = algos[int(round(algorithm))]
-        steps = all_steps[name]
-        j = min(int(round(level)), len(steps) - 1)
+    def update(algorithm: str, level: int) -> None:
+        steps = all_steps[algorithm]
+        j = int(level)
         step = steps[j]
         ax.clear()
         for k, span in enumerate(step["spans"]):
             size = 0 if span is None else span[1] - span[0] + 1
             ax.add_patch(plt.Rectangle((k - 0.45, 0), 0.9, 1, color=cmap(0.15 + 0.8 * size / n)))
             label = "-" if span is None else (f"{span[0]}" if span[0] == span[1] else f"{span[0]}:{span[1]}")
-            ax.text(k, 0.5, label, ha="center", va="center", fontsize=7,
+            ax.text(k, 0.5, label, ha="center", va="center", fontsize=fontsize,
                     color="white" if size > 0.6 * n else "black")
         for src, dst in step["pairs"]:
             ax.annotate("", xy=(dst, 1.05), xytext=(src, 1.05),
                         arrowprops=dict(arrowstyle="->", color="#D55E00", lw=1,
                                         connectionstyle="arc3,rad=-0.3"))
-        total = len(steps) - 1
-        title = "Hillis-Steele" if name == "hillis-steele" else "Blelloch"
+        total = last[algorithm]
         phase = "" if step["phase"] in ("input", "sweep") else f" ({step['phase']}-sweep)"
-        ax.set_title(f"{title}: level {j} of {total}{phase}, combines so far {step['work']}"
-                     + ("  [exclusive scan]" if name == "blelloch" and j == total else ""))
+        ax.set_title(f"{labels[algorithm]}: level {j} of {total}{phase}, combines so far {step['work']}"
+                     + ("  [exclusive scan]" if algorithm == "blelloch" and j == total else ""))
         ax.set_xlim(-0.6, n - 0.4)
         ax.set_ylim(-0.2, 2.0 + 0.05 * n)
         ax.set_yticks([])
         ax.set_xticks(range(n))
-        ax.set_xlabel("element k")
+        ax.set_xlabel("element $k$")
         ax.grid(False)
+        for side in ("left", "top", "right"):
+            ax.spines[side].set_visible(False)
 
+    max_level = max(last.values())
     return Explorer(
         fig,
         update,
-        [Param("algorithm", [0, 1], default=0, label="0 = Hillis-Steele, 1 = Blelloch", fmt="{:.0f}"),
-         Param("level", np.arange(max_level + 1), default=0, label="level", fmt="{:.0f}")],
+        [Choice("algorithm", ALGORITHMS, default="hillis-steele", label="algorithm"),
+         Param("level", np.arange(max_level + 1), default=0, label="level", fmt="{:.0f}",
+               integer=True, max_by=("algorithm", last))],
+        dpi=DPI, rc=RC,
         caption="Cells: which inputs each element has combined; arrows: the combines of this level.",
     )

@@ -33,7 +33,9 @@ from __future__ import annotations
 import importlib.util
 import os
 
-import torch
+from .._lazy import require_torch
+
+torch = require_torch("ssmlib.scan")  # without torch: ImportError naming ssmlib[torch]
 
 from .._validation import check_tensor
 from ._autograd import LinearScan
@@ -94,13 +96,23 @@ def triton_available(device: torch.device | str | None = None) -> bool:
     That needs the ``triton`` package and either a CUDA device or the
     interpreter (``TRITON_INTERPRET=1``, any device, slow).
     """
+    dev = None
+    if device is not None:
+        if not isinstance(device, (str, torch.device)):
+            raise TypeError(f"device must be a str or torch.device, got {type(device).__name__}")
+        try:
+            dev = torch.device(device)
+        except RuntimeError as exc:
+            raise ValueError(
+                f"device must name a torch device (e.g. 'cpu', 'cuda:0'), got {device!r}"
+            ) from exc
     if not _triton_importable():
         return False
     if _interpret_mode():
         return True
-    if device is None:
+    if dev is None:
         return torch.cuda.is_available()
-    return torch.device(device).type == "cuda"
+    return dev.type == "cuda"
 
 
 def _validate(lam, b, x0, backend):
@@ -144,6 +156,10 @@ def _validate(lam, b, x0, backend):
     return backend
 
 
+def _expand_lam(lam: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    return lam.expand_as(b) if lam.ndim == 1 else lam
+
+
 def scan(
     lam: torch.Tensor,
     b: torch.Tensor,
@@ -169,15 +185,19 @@ def scan(
     Returns
     -------
     Tensor, shape (B, L, N), dtype of ``b``
-        ``x[:, k]`` is the state after input ``k``.
+        ``x[:, k]`` is the state after input ``k``. For ``L = 0`` an empty
+        ``(B, 0, N)`` tensor, connected to autograd (zero gradients).
+        Wherever the sequential loop is finite every backend returns its
+        (finite) values, also for ``|lam| > 1``.
 
     Raises
     ------
     TypeError
         If an argument is not a tensor or has the wrong dtype.
     ValueError
-        For shape or device mismatch, non-finite values, an unknown backend or
-        an unavailable Triton backend.
+        For shape or device mismatch, non-finite values, an unknown backend,
+        an unavailable Triton backend, or states that overflow the dtype
+        (``|lam| > 1`` over many steps).
 
     Examples
     --------
@@ -188,12 +208,62 @@ def scan(
     tensor([1.0000, 1.5000, 1.7500])
     """
     backend = _validate(lam, b, x0, backend)
+    if b.shape[1] == 0:
+        # Empty time axis: an empty (B, 0, N) result, connected to autograd through
+        # every input (their gradients are zero), for every backend.
+        out = b + _expand_lam(lam, b) * 0
+        if x0 is not None:
+            out = out + x0[:, None, :].expand_as(b) * 0
+        return out
+    compiling = getattr(torch.compiler, "is_compiling", lambda: False)()
     if backend == "sequential":
-        return scan_sequential(lam, b, x0)
+        out = scan_sequential(lam, b, x0)
+        if not compiling:
+            _check_overflow(out, lam)
+        return out
     if x0 is not None:
         # fold the initial state into the first input: b_0 <- b_0 + lam_0 x0
         lam0 = lam if lam.ndim == 1 else lam[:, 0]
         b = torch.cat([(b[:, 0] + lam0 * x0).unsqueeze(1), b[:, 1:]], dim=1)
     if backend == "triton":
-        return scan_triton(lam, b)
-    return LinearScan.apply(lam, b, _PRIMITIVES[backend])
+        out = scan_triton(lam, b)
+    else:
+        out = LinearScan.apply(lam, b, _PRIMITIVES[backend])
+    if compiling or _all_finite(out):
+        return out
+    # The parallel schedules multiply running products of lam, which overflow to
+    # inf for |lam| > 1 long before the states do (inf * 0 = NaN in the combine).
+    # Where that happens, the reference loop (differentiated by torch autograd)
+    # gives the finite answer; if the loop overflows too, say so.
+    out = scan_sequential(lam, b)
+    _check_overflow(out, lam)
+    return out
+
+
+def _all_finite(x: torch.Tensor) -> bool:
+    with torch.no_grad():
+        return bool(torch.isfinite(torch.view_as_real(x) if x.is_complex() else x).all())
+
+
+def _check_overflow(x: torch.Tensor, lam: torch.Tensor) -> None:
+    """Raise a clear error when the recurrence itself leaves the range of the dtype."""
+    if _all_finite(x):
+        return
+    with torch.no_grad():
+        bad = ~torch.isfinite(torch.view_as_real(x) if x.is_complex() else x)
+        if x.is_complex():
+            bad = bad.any(-1)
+        step = int(bad.any(dim=0).any(dim=-1).nonzero()[0, 0])
+        lam_max = float(lam.abs().max())
+    raise ValueError(
+        f"the recurrence overflows the range of {x.dtype} at step k={step} of L={x.shape[1]} "
+        f"(max |lam| = {lam_max:.6g}, b finite): the states grow without bound. "
+        "Use |lam| <= 1, a shorter sequence, smaller b, or a wider dtype (float64/complex128)"
+    )
+
+
+# ``import ssmlib.scan as S`` gives this module; calling it, ``sl.scan(lam, b)``,
+# calls the function :func:`scan` (the subpackage and the function share a name).
+from .._lazy import make_callable as _make_callable  # noqa: E402
+
+_make_callable(__name__)

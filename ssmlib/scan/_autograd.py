@@ -39,6 +39,10 @@ def lam_gradient(lam: torch.Tensor, g: torch.Tensor, x: torch.Tensor) -> torch.T
     return dlam
 
 
+def _finite(x: torch.Tensor) -> bool:
+    return bool(torch.isfinite(torch.view_as_real(x) if x.is_complex() else x).all())
+
+
 class LinearScan(torch.autograd.Function):
     """``x = scan(lam, b)`` with a zero initial state, for a forward primitive.
 
@@ -61,6 +65,12 @@ class LinearScan(torch.autograd.Function):
         if coeff.ndim == 3:
             coeff = coeff.flip(1)
         g = ctx.primitive(coeff, dy.flip(1)).flip(1)
+        if not _finite(g):
+            # |lam| > 1: the running products of the parallel schedules overflow
+            # (inf * 0 = NaN) where the plain loop does not; use the loop's values.
+            from .sequential import scan_sequential
+
+            g = scan_sequential(coeff, dy.flip(1)).flip(1)
         dlam = lam_gradient(lam, g, x) if ctx.needs_input_grad[0] else None
         db = g if ctx.needs_input_grad[1] else None
         return dlam, db, None
