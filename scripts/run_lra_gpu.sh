@@ -24,8 +24,9 @@ fi
 
 "$PY" -m ssmlib.train --task listops --preset --device cuda --epochs "$EPOCHS" \
   "${DATA_ARGS[@]}" --time-limit-s "$TIME_LIMIT" --no-progress \
-  --out-dir "$OUT/listops_lru_gpu"
-rm -f "$OUT/listops_lru_gpu/checkpoint.pt"  # keep the repository small; metrics only
+  --out-dir "$OUT/listops_lru_gpu" --overwrite  # a rerun replaces the earlier result on purpose
+# keep the repository small: metrics only (state.pt/checkpoint.pt hold weights and optimizer state)
+rm -f "$OUT/listops_lru_gpu/checkpoint.pt" "$OUT/listops_lru_gpu/state.pt"
 
 # Inference cost, LRU step vs attention over the context, on the GPU.
 "$PY" - "$OUT" <<'PY'

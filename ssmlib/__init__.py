@@ -20,6 +20,9 @@ module                    idea (chapter)
 ``lru``                   the Linear Recurrent Unit (9-10)
 ``data``                  Long Range Arena data: ListOps, Pathfinder (10)
 ``train``                 training loop and CLI (10)
+``transformer``           the Transformer baseline classifier (10)
+``inference``             LRU vs Transformer inference cost (10)
+``runstate``              checkpoints, RNG state, stop signals of a run (10)
 ``s4_kernel``             S4's DPLR kernel: Cauchy kernels and Woodbury
 ``s4d``                   S4D: diagonal SSM kernels, FFT and recurrence
 ``selective_scan``        Mamba's selective scan and a selective SSM layer
@@ -163,7 +166,8 @@ _SUBMODULES = frozenset(
     {*_EXPORTS, "data", "explorers", "train"}
 )
 #: Submodules that need PyTorch at import time.
-TORCH_MODULES = frozenset({"scan", "lru", "train", "s4_kernel", "s4d", "selective_scan"})
+TORCH_MODULES = frozenset({"scan", "lru", "train", "transformer", "inference", "runstate",
+                           "s4_kernel", "s4d", "selective_scan"})
 
 _NAME_TO_MODULE = {name: module for module, names in _EXPORTS.items() for name in names}
 

@@ -1,22 +1,28 @@
 """Diagonal forms of linear state space models, HiPPO and perturb-then-diagonalize (chapter 7).
 
-A diagonalizable state matrix :math:`A = V \\Lambda V^{-1}` turns
-:math:`\\dot x = A x + B u,\\; y = C x` into the *diagonal* system
+A diagonalizable state matrix :math:`A = V S V^{-1}`, :math:`S = \\operatorname{diag}(s_1,
+\\dots, s_N)`, turns :math:`\\dot x = A x + B u,\\; y = C x` into the *diagonal* system
 
-.. math:: \\dot z = \\Lambda z + \\tilde B u, \\qquad y = \\tilde C z,
+.. math:: \\dot z = S z + \\tilde B u, \\qquad y = \\tilde C z,
           \\qquad \\tilde B = V^{-1} B, \\quad \\tilde C = C V
 
-(:func:`to_diagonal_ssm`), with the same input-output map. Whether this is *useful in floating
-point* depends on the eigenvector condition number :math:`\\kappa(V)`
-(:func:`eigenvector_condition_number`): the HiPPO-LegS matrix (:func:`hippo_legs`,
-Gu et al. 2020) has distinct real eigenvalues :math:`-1, \\dots, -N` and is therefore
-diagonalizable in exact arithmetic, yet :math:`\\kappa(V)` grows exponentially in :math:`N`
-and the computed factors no longer reproduce :math:`A` (Gu et al. 2022, ``gu2022efficiently``).
-The S4-PTD remedy (Yu, Mahoney and Erichson 2024, ``yu2024robustifying``) diagonalizes a
-slightly perturbed matrix :math:`A + E` instead (:func:`perturb_then_diagonalize`): a small,
-controlled backward error in exchange for a well-conditioned :math:`V`.
+(:func:`to_diagonal_ssm`), with the same input-output map. The same holds in discrete time,
+with :math:`\\bar A = V \\Lambda V^{-1}`, :math:`\\Lambda = \\operatorname{diag}(\\lambda_1,
+\\dots, \\lambda_N)`; the functions here accept either kind of matrix and return its
+eigenvalues as ``eigvals`` (:math:`s_n` or :math:`\\lambda_n`).
 
-Matrix norms in this module are spectral norms (``numpy.linalg.norm(., 2)``).
+Whether this is *useful in floating point* depends on the eigenvector condition number
+:math:`\\kappa(V)` (:func:`eigenvector_condition_number`): the HiPPO-LegS matrix
+(:func:`hippo_legs`, :cite:t:`gu2020hippo`) has distinct real eigenvalues
+:math:`-1, \\dots, -N` and is therefore diagonalizable in exact arithmetic, yet
+:math:`\\kappa(V)` grows exponentially in :math:`N` and the computed factors no longer
+reproduce :math:`A` :cite:p:`gu2022efficiently`. The S4-PTD remedy
+:cite:p:`yu2024robustifying` diagonalizes a slightly perturbed matrix :math:`A + E` instead
+(:func:`perturb_then_diagonalize`): a small, controlled backward error in exchange for a
+well-conditioned :math:`V`.
+
+Matrix norms in this module are spectral norms (``numpy.linalg.norm(., 2)``), and
+:math:`V^H` is the conjugate transpose.
 """
 
 from __future__ import annotations
@@ -48,19 +54,24 @@ class DiagonalizationError(ValueError):
 
 @dataclass
 class Diagonalization:
-    """:math:`A \\approx V \\operatorname{diag}(\\lambda) V^{-1}`; unpacks as ``eigvals, V, V_inv``.
+    """An eigen-decomposition :math:`A \\approx V D V^{-1}`; unpacks as ``eigvals, V, V_inv``.
+
+    :math:`D = \\operatorname{diag}(\\text{eigvals})`.
 
     Attributes
     ----------
     eigvals : ndarray, shape (N,), complex
+        The eigenvalues (:math:`s_n` for a continuous-time :math:`A`, :math:`\\lambda_n` for
+        a discrete-time one).
     V : ndarray, shape (N, N), complex
         Eigenvectors as unit-norm columns.
     V_inv : ndarray, shape (N, N), complex
         The computed inverse of ``V``.
     backward_error : float
-        :math:`\\|A - V \\Lambda V^{-1}\\|_2 / \\|A\\|_2` for the computed factors.
+        :math:`\\|A - V \\operatorname{diag}(\\text{eigvals}) V^{-1}\\|_2 / \\|A\\|_2` for the
+        computed factors.
     condition_number : float
-        :math:`\\kappa_2(V) = \\|V\\|_2 \\|V^{-1}\\|_2` (``inf`` for a singular ``V``).
+        :math:`\\kappa(V) = \\|V\\|_2 \\|V^{-1}\\|_2` (``inf`` for a singular ``V``).
     """
 
     eigvals: np.ndarray
@@ -73,12 +84,15 @@ class Diagonalization:
         return iter((self.eigvals, self.V, self.V_inv))
 
     def reconstruct(self) -> np.ndarray:
-        """:math:`V \\operatorname{diag}(\\lambda) V^{-1}`, shape (N, N), complex."""
+        """:math:`V \\operatorname{diag}(\\text{eigvals}) V^{-1}`, shape (N, N), complex."""
         return (self.V * self.eigvals) @ self.V_inv
 
 
 def backward_error(A: Any, eigvals: Any, V: Any, V_inv: Any) -> float:
-    """Relative reconstruction error :math:`\\|A - V \\Lambda V^{-1}\\|_2 / \\|A\\|_2`.
+    """Relative reconstruction error of an eigen-decomposition.
+
+    :math:`\\|A - V D V^{-1}\\|_2 / \\|A\\|_2` with
+    :math:`D = \\operatorname{diag}(\\text{eigvals})`.
 
     Parameters
     ----------
@@ -125,11 +139,14 @@ def _eig_unit(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def diagonalize(A: Any, *, tol: float = 1e-8, check: bool = True) -> Diagonalization:
-    """Eigen-decompose :math:`A = V \\operatorname{diag}(\\lambda) V^{-1}` and check the result.
+    """Eigen-decompose :math:`A = V D V^{-1}` and check the result.
+
+    Here :math:`D = \\operatorname{diag}(\\text{eigvals})`: :math:`S` for a continuous-time
+    :math:`A`, :math:`\\Lambda` for a discrete-time one.
 
     The eigenvectors come from ``numpy.linalg.eig`` (LAPACK ``geev``) with unit-norm
     columns; ``V_inv`` is the computed inverse. The factorization is then checked by its
-    backward error :math:`\\|A - V\\Lambda V^{-1}\\|_2 / \\|A\\|_2`.
+    backward error :math:`\\|A - V D V^{-1}\\|_2 / \\|A\\|_2`.
 
     **Choice made here:** a decomposition that does not reproduce :math:`A` to ``tol``
     raises :class:`DiagonalizationError` (a ``ValueError``) whose message gives the backward
@@ -189,7 +206,7 @@ def diagonalize(A: Any, *, tol: float = 1e-8, check: bool = True) -> Diagonaliza
 
 
 def eigenvector_condition_number(A: Any) -> float:
-    """:math:`\\kappa_2(V) = \\|V\\|_2 \\|V^{-1}\\|_2` for unit-norm eigenvector columns.
+    """:math:`\\kappa(V) = \\|V\\|_2 \\|V^{-1}\\|_2` for unit-norm eigenvector columns.
 
     1 for a normal matrix (orthonormal eigenvectors); ``inf`` when ``V`` is singular to
     working precision. Computed from the singular values of ``V`` (no explicit inverse).
@@ -208,7 +225,7 @@ def eigenvector_condition_number(A: Any) -> float:
 
 
 def hippo_legs(N: int) -> tuple[np.ndarray, np.ndarray]:
-    """The HiPPO-LegS state matrices (Gu et al. 2020, ``gu2020hippo``).
+    """The HiPPO-LegS state matrices :cite:p:`gu2020hippo`.
 
     .. math::
 
@@ -251,10 +268,11 @@ class PTDResult:
     E : ndarray, shape (N, N)
         The perturbation, :math:`\\|E\\|_2 = \\epsilon \\|A\\|_2`.
     backward_error : float
-        :math:`\\|A - V\\Lambda V^{-1}\\|_2 / \\|A\\|_2`, measured against the *unperturbed*
-        ``A`` (about ``eps`` when the diagonalization of ``A + E`` is accurate).
+        :math:`\\|A - V \\operatorname{diag}(\\text{eigvals}) V^{-1}\\|_2 / \\|A\\|_2`, measured
+        against the *unperturbed* ``A`` (about ``eps`` when the diagonalization of ``A + E``
+        is accurate).
     condition_number : float
-        :math:`\\kappa_2(V)`.
+        :math:`\\kappa(V)`.
     """
 
     eigvals: np.ndarray
@@ -271,14 +289,16 @@ class PTDResult:
 def perturb_then_diagonalize(
     A: Any, eps: float = 1e-6, rng: np.random.Generator | int | None = None
 ) -> PTDResult:
-    """Diagonalize a randomly perturbed matrix (the S4-PTD idea, Yu et al. 2024).
+    """Diagonalize a randomly perturbed matrix (the S4-PTD idea of :cite:t:`yu2024robustifying`).
 
-    Draws :math:`E` with i.i.d. standard normal entries (real for real ``A``, complex for
-    complex ``A``), rescales it to :math:`\\|E\\|_2 = \\epsilon \\|A\\|_2`, and diagonalizes
-    :math:`A + E = V \\Lambda V^{-1}`. A generic perturbation splits the near-parallel
-    eigenvectors of a (nearly) non-normal matrix apart, so :math:`\\kappa(V)` drops from
-    astronomical to moderate, while :math:`V \\Lambda V^{-1}` stays within about
-    :math:`\\epsilon \\|A\\|` of :math:`A`.
+    :cite:t:`yu2024robustifying` choose the perturbation :math:`E` by an optimization; this
+    function uses the simplest version: it draws :math:`E` with i.i.d. standard normal
+    entries (real for real ``A``, complex for complex ``A``), rescales it to
+    :math:`\\|E\\|_2 = \\epsilon \\|A\\|_2`, and diagonalizes
+    :math:`A + E = V_E S_E V_E^{-1}`. A generic perturbation splits the near-parallel
+    eigenvectors of a (nearly) non-normal matrix apart, so :math:`\\kappa(V_E)` drops from
+    astronomical to moderate, while :math:`V_E S_E V_E^{-1}` stays within about
+    :math:`\\epsilon \\|A\\|_2` of :math:`A`.
 
     Parameters
     ----------
@@ -371,12 +391,12 @@ def to_diagonal_ssm(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The complex diagonal form of :math:`(A, B, C)`.
 
-    With :math:`A = V \\Lambda V^{-1}` and :math:`x = V z`:
-    :math:`\\Lambda = \\operatorname{diag}(\\lambda)`, :math:`\\tilde B = V^{-1} B`,
-    :math:`\\tilde C = C V`. Both systems have the same impulse response,
-    :math:`C e^{At} B = \\tilde C e^{\\Lambda t} \\tilde B` (continuous time) and
-    :math:`C A^k B = \\tilde C \\Lambda^k \\tilde B` (discrete time), so the same function
-    serves both readings of ``A``.
+    With :math:`x = V z` and :math:`\\tilde B = V^{-1} B`, :math:`\\tilde C = C V`. For a
+    continuous-time :math:`A = V S V^{-1}` the two systems have the same impulse response
+    :math:`C e^{At} B = \\tilde C e^{S t} \\tilde B`; for a discrete-time
+    :math:`\\bar A = V \\Lambda V^{-1}`, the same kernel
+    :math:`C \\bar A^j B = \\tilde C \\Lambda^j \\tilde B`. The same function serves both
+    readings of ``A``.
 
     Parameters
     ----------
@@ -390,7 +410,8 @@ def to_diagonal_ssm(
     Returns
     -------
     lam : ndarray, shape (N,), complex
-        The diagonal of :math:`\\Lambda`.
+        The eigenvalues of ``A``: the diagonal of :math:`S` (continuous time, :math:`s_n`) or
+        of :math:`\\Lambda` (discrete time, :math:`\\lambda_n`).
     B_tilde : ndarray, shape (N, H), complex
     C_tilde : ndarray, shape (P, N), complex
     """

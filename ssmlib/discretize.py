@@ -2,14 +2,14 @@
 
 For :math:`\\dot x = A x + B u` sampled with step :math:`\\Delta`:
 
-* **zero-order hold** (exact when :math:`u` is constant on each step, eq. ``eq-disc-zoh``)
+* **zero-order hold** (exact when :math:`u` is constant on each step)
 
-  .. math:: \\bar A = e^{A\\Delta}, \\qquad \\bar B = \\int_0^{\\Delta} e^{As}\\,ds\\;B
+  .. math:: \\bar A = e^{A\\Delta}, \\qquad \\bar B = \\int_0^{\\Delta} e^{A\\tau}\\,d\\tau\\;B
             = A^{-1}(e^{A\\Delta} - I) B
 
   computed for any (even singular) :math:`A` from one block exponential
   :math:`\\exp\\big(\\Delta\\,[\\begin{smallmatrix}A & B\\\\ 0 & 0\\end{smallmatrix}]\\big)`;
-* **bilinear** / Tustin (trapezoidal rule, eq. ``eq-disc-bilinear``)
+* **bilinear** / Tustin (trapezoidal rule)
 
   .. math:: \\bar A = (I - \\tfrac{\\Delta}{2}A)^{-1}(I + \\tfrac{\\Delta}{2}A), \\qquad
             \\bar B = (I - \\tfrac{\\Delta}{2}A)^{-1}\\Delta B;
@@ -19,7 +19,7 @@ For :math:`\\dot x = A x + B u` sampled with step :math:`\\Delta`:
 Two ways to call each method, and what they return:
 
 * with matrices, ``zoh(A, B, dt)`` (also ``bilinear``, ``euler``) returns the pair of
-  arrays ``(Ad, Bd)``;
+  arrays ``(Ad, Bd)``, that is :math:`(\\bar A, \\bar B)`;
 * with a system, ``zoh(system, dt)`` returns a :class:`~ssmlib.DiscreteStateSpace`,
   exactly ``discretize(system, dt, "zoh")``.
 
@@ -235,8 +235,8 @@ def zoh(*args: Any, **kwargs: Any) -> Any:
 
     Parameters
     ----------
-    A : array_like, shape (n, n)
-    B : array_like, shape (n, m) or (n,)
+    A : array_like, shape (N, N)
+    B : array_like, shape (N, H) or (N,)
     system : StateSpace, or an object with ``.state_space()`` (e.g. SpringMassDamper)
         Instead of ``A`` and ``B``.
     dt : float, > 0
@@ -245,8 +245,8 @@ def zoh(*args: Any, **kwargs: Any) -> Any:
     Returns
     -------
     (Ad, Bd) : tuple of ndarray, when called with ``A, B``
-        ``Ad`` (n, n) is :math:`e^{A\\Delta}`; ``Bd``, of the shape of ``B``, is
-        :math:`\\int_0^\\Delta e^{As} ds\\, B`.
+        ``Ad`` (N, N) is :math:`\\bar A = e^{A\\Delta}`; ``Bd``, of the shape of ``B``, is
+        :math:`\\bar B = \\int_0^\\Delta e^{A\\tau} d\\tau\\, B`.
     DiscreteStateSpace, when called with a system
         Same as ``discretize(system, dt, "zoh")`` (``C`` and ``D`` unchanged).
 
@@ -271,16 +271,17 @@ def bilinear(*args: Any, **kwargs: Any) -> Any:
 
     Parameters
     ----------
-    A : array_like, shape (n, n)
-    B : array_like, shape (n, m) or (n,)
+    A : array_like, shape (N, N)
+    B : array_like, shape (N, H) or (N,)
     system : StateSpace, or an object with ``.state_space()`` (e.g. SpringMassDamper)
         Instead of ``A`` and ``B``.
     dt : float, > 0
+        Step :math:`\\Delta`.
 
     Returns
     -------
     (Ad, Bd) : tuple of ndarray, when called with ``A, B``
-        ``Ad`` (n, n) is :math:`(I - \\tfrac{\\Delta}{2}A)^{-1}(I + \\tfrac{\\Delta}{2}A)`;
+        ``Ad`` (N, N) is :math:`(I - \\tfrac{\\Delta}{2}A)^{-1}(I + \\tfrac{\\Delta}{2}A)`;
         ``Bd``, of the shape of ``B``, is :math:`(I - \\tfrac{\\Delta}{2}A)^{-1}\\Delta B`.
     DiscreteStateSpace, when called with a system
         Same as ``discretize(system, dt, "bilinear")`` (``C`` and ``D`` transformed
@@ -289,7 +290,7 @@ def bilinear(*args: Any, **kwargs: Any) -> Any:
     Raises
     ------
     ValueError
-        When :math:`I - \\tfrac{\\Delta}{2}A` is singular (an eigenvalue :math:`\\lambda = 2/\\Delta`),
+        When :math:`I - \\tfrac{\\Delta}{2}A` is singular (an eigenvalue :math:`s = 2/\\Delta`),
         and as for :func:`zoh`.
     """
     return _dispatch("bilinear", args, kwargs)
@@ -306,16 +307,17 @@ def euler(*args: Any, **kwargs: Any) -> Any:
 
     Parameters
     ----------
-    A : array_like, shape (n, n)
-    B : array_like, shape (n, m) or (n,)
+    A : array_like, shape (N, N)
+    B : array_like, shape (N, H) or (N,)
     system : StateSpace, or an object with ``.state_space()`` (e.g. SpringMassDamper)
         Instead of ``A`` and ``B``.
     dt : float, > 0
+        Step :math:`\\Delta`.
 
     Returns
     -------
     (Ad, Bd) : tuple of ndarray, when called with ``A, B``
-        ``Ad`` (n, n) and ``Bd`` of the shape of ``B``.
+        ``Ad`` (N, N) and ``Bd`` of the shape of ``B``.
     DiscreteStateSpace, when called with a system
         Same as ``discretize(system, dt, "euler")`` (``C`` and ``D`` unchanged).
     """
@@ -378,26 +380,31 @@ def discretize(system: Any, dt: float, method: str = "zoh") -> DiscreteStateSpac
 
 
 def zoh_diagonal(lam: Any, B: Any, dt: float) -> tuple[np.ndarray, np.ndarray]:
-    """Zero-order hold for a diagonal system :math:`\\dot x_i = \\lambda_i x_i + (Bu)_i`.
+    """Zero-order hold for a diagonal system :math:`\\dot x_n = s_n x_n + (Bu)_n`.
 
-    Elementwise, :math:`\\bar\\lambda_i = e^{\\lambda_i\\Delta}` and
-    :math:`\\bar B_i = \\frac{e^{\\lambda_i\\Delta} - 1}{\\lambda_i} B_i`, with the limit
-    :math:`\\Delta B_i` at :math:`\\lambda_i = 0`. The factor is evaluated as
-    :math:`\\Delta\\,\\mathrm{expm1}(\\lambda\\Delta)/(\\lambda\\Delta)` so it stays accurate when
-    :math:`|\\lambda\\Delta|` is tiny.
+    Elementwise, :math:`\\lambda_n = e^{s_n\\Delta}` and
+    :math:`\\bar B_n = \\frac{e^{s_n\\Delta} - 1}{s_n} B_n` (row :math:`n` of :math:`B`), with
+    the limit :math:`\\Delta B_n` at :math:`s_n = 0`. The factor is evaluated as
+    :math:`\\Delta\\,\\mathrm{expm1}(s\\Delta)/(s\\Delta)` so it stays accurate when
+    :math:`|s\\Delta|` is tiny.
 
     Parameters
     ----------
-    lam : array_like, shape (n,), complex
-        Diagonal of :math:`A`.
-    B : array_like, shape (n,) or (n, m)
+    lam : array_like, shape (N,), complex
+        The *continuous-time* eigenvalues :math:`s_n`, the diagonal of :math:`S = A`.
+        (The argument keeps the name ``lam`` for backward compatibility.)
+    B : array_like, shape (N,) or (N, H)
         Input matrix (or vector).
     dt : float, > 0
+        Step :math:`\\Delta`.
 
     Returns
     -------
-    lam_bar : ndarray, shape (n,), complex128
+    lam_bar : ndarray, shape (N,), complex128
+        The discrete-time eigenvalues :math:`\\lambda_n = e^{s_n\\Delta}`, the diagonal of
+        :math:`\\Lambda = \\bar A`.
     B_bar : ndarray, same shape as ``B``, complex128
+        :math:`\\bar B`.
     """
     lam = as_array(lam, "lam", ndim=1).astype(np.complex128)
     B = as_array(B, "B", ndim=(1, 2))
@@ -407,7 +414,7 @@ def zoh_diagonal(lam: Any, B: Any, dt: float) -> tuple[np.ndarray, np.ndarray]:
     z = lam * dt
     small = z == 0
     safe = np.where(small, 1.0, z)
-    factor = np.where(small, dt, dt * np.expm1(safe) / safe)  # (e^{lam dt} - 1) / lam
+    factor = np.where(small, dt, dt * np.expm1(safe) / safe)  # (e^{s dt} - 1) / s, s = lam
     lam_bar = np.exp(z)
     B_bar = (factor[:, None] * B) if B.ndim == 2 else factor * B
     return lam_bar, B_bar.astype(np.complex128)

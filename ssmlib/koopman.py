@@ -1,33 +1,37 @@
 """The Koopman operator in practice: DMD and EDMD (chapter 6).
 
-For a (discrete-time) dynamical system :math:`x_{k+1} = F(x_k)` the Koopman operator
+For a (discrete-time) dynamical system :math:`x_k = F(x_{k-1})` the Koopman operator
 acts *linearly* on functions of the state (observables), :math:`(\\mathcal K g)(x) = g(F(x))`
-(Koopman 1931, ``koopman1931hamiltonian``). Finite-dimensional approximations of it are
-learned from pairs of snapshots :math:`(x_k, y_k = F(x_k))`:
+:cite:p:`koopman1931hamiltonian`. Its eigenvalues for the discrete map are written
+:math:`\\kappa` (chapter 6), and :math:`\\kappa = e^{s\\Delta}` for a continuous-time
+eigenvalue :math:`s` sampled with step :math:`\\Delta`. Finite-dimensional approximations
+of it are learned from pairs of snapshots :math:`(x_j, y_j = F(x_j))`:
 
-* **exact DMD** (Schmid 2010; Tu et al. 2014, ``tu2014dynamic``) fits the best linear map
-  :math:`A` with :math:`Y \\approx A X` on the state itself, through a truncated SVD of
-  :math:`X`;
-* **EDMD** (Williams et al. 2015, ``williams2015data``) does the same least-squares fit on a
-  *dictionary* of observables :math:`\\psi(x) = (\\psi_1(x), \\dots, \\psi_k(x))`:
+* **exact DMD** :cite:p:`schmid2010dynamic,tu2014dynamic` fits the best linear map
+  :math:`\\bar A` with :math:`Y \\approx \\bar A X` on the state itself, through a truncated
+  SVD of :math:`X`;
+* **EDMD** :cite:p:`williams2015data` does the same least-squares fit on a *dictionary* of
+  :math:`n_\\psi` observables :math:`\\psi(x) = (\\psi_1(x), \\dots, \\psi_{n_\\psi}(x))`:
   :math:`\\Psi(Y) \\approx \\Psi(X) K`.
 
 Shape conventions follow the two papers:
 
-* :func:`dmd` takes snapshot **columns**, ``X, Y`` of shape ``(n, m)`` (state dimension
-  ``n``, ``m`` snapshots), so that ``Y ~ A @ X`` mirrors :math:`x_{k+1} = A x_k`;
-* :func:`edmd` takes samples as **rows**, ``X, Y`` of shape ``(m, d)``, and a dictionary
-  mapping ``(m, d)`` to ``(m, k)``; the fit is ``Psi(Y) ~ Psi(X) @ K``.
+* :func:`dmd` takes snapshot **columns**, ``X, Y`` of shape ``(N, m)`` (state dimension
+  :math:`N`, ``m`` snapshots), so that ``Y ~ A @ X`` mirrors :math:`x_k = \\bar A x_{k-1}`;
+* :func:`edmd` takes samples as **rows**, ``X, Y`` of shape ``(m, N)``, and a dictionary
+  mapping ``(m, N)`` to ``(m, n_psi)``; the fit is ``Psi(Y) ~ Psi(X) @ K``.
 
 The worked example is the system with a slow manifold
-(:class:`SlowManifoldSystem`, Brunton et al. 2016/2022)
+(:class:`SlowManifoldSystem`, :cite:t:`brunton2016koopman`)
 
 .. math::
 
     \\dot x_1 = \\mu x_1, \\qquad \\dot x_2 = \\lambda (x_2 - x_1^2),
 
 whose observables :math:`(x_1, x_2, x_1^2)` span a Koopman-invariant subspace: in them the
-dynamics is exactly linear, with eigenvalues :math:`\\mu, \\lambda, 2\\mu`.
+dynamics is exactly linear, with continuous-time eigenvalues :math:`s = \\mu, \\lambda, 2\\mu`.
+Here :math:`\\mu` and :math:`\\lambda` are continuous-time rates (1/s), named as in the
+source; this is the one place where :math:`\\lambda` is not a discrete-time eigenvalue.
 """
 
 from __future__ import annotations
@@ -64,19 +68,20 @@ class DMDResult:
     Attributes
     ----------
     eigenvalues : ndarray, shape (r,), complex
-        DMD eigenvalues, the eigenvalues of ``A_tilde``.
-    modes : ndarray, shape (n, r), complex
-        Exact DMD modes :math:`\\Phi = Y V_r \\Sigma_r^{-1} W` with unit-norm columns;
+        DMD eigenvalues :math:`\\kappa_i`, the eigenvalues of ``A_tilde`` (discrete time).
+    modes : ndarray, shape (N, r), complex
+        Exact DMD modes :math:`v_i`, the columns of :math:`Y W_r \\Sigma_r^{-1} Q` (with
+        :math:`\\tilde A Q = Q \\operatorname{diag}(\\kappa)`), scaled to unit norm;
         ``A @ modes[:, i] = eigenvalues[i] * modes[:, i]`` for each non-zero eigenvalue.
     A_tilde : ndarray, shape (r, r)
-        The reduced operator :math:`\\tilde A = U_r^* Y V_r \\Sigma_r^{-1}`, i.e. :math:`A`
-        seen in the POD basis ``U_r``.
-    A : ndarray, shape (n, n)
-        The full operator :math:`A = Y V_r \\Sigma_r^{-1} U_r^*` (the least-squares fit
+        The reduced operator :math:`\\tilde A = U_r^H Y W_r \\Sigma_r^{-1}`, i.e.
+        :math:`\\bar A` seen in the POD basis ``U_r``.
+    A : ndarray, shape (N, N)
+        The full operator :math:`\\bar A = Y W_r \\Sigma_r^{-1} U_r^H` (the least-squares fit
         :math:`Y X^+` when ``r`` is the rank of ``X``).
-    U_r : ndarray, shape (n, r)
+    U_r : ndarray, shape (N, r)
         Leading left singular vectors of ``X`` (POD modes).
-    singular_values : ndarray, shape (min(n, m),)
+    singular_values : ndarray, shape (min(N, m),)
         All singular values of ``X``, largest first.
     rank : int
         The truncation rank ``r``.
@@ -91,26 +96,27 @@ class DMDResult:
     rank: int
 
     def continuous_eigenvalues(self, dt: float) -> np.ndarray:
-        """:math:`\\log(\\lambda_i) / \\Delta t` (principal branch), shape (r,), complex.
+        """:math:`s_i = \\log(\\kappa_i) / \\Delta` (principal branch), shape (r,), complex.
 
-        The continuous-time rates of a system sampled with step ``dt`` (> 0).
+        The continuous-time eigenvalues of a system sampled with step :math:`\\Delta` =
+        ``dt`` (> 0).
         """
         dt = check_positive(dt, "dt")
         with np.errstate(divide="ignore"):  # a zero eigenvalue maps to -inf
             return np.log(self.eigenvalues.astype(np.complex128)) / dt
 
     def predict(self, x0: Any, steps: int) -> np.ndarray:
-        """Iterate the fitted linear map: :math:`x_k = A^k x_0`.
+        """Iterate the fitted linear map: :math:`x_k = \\bar A^k x_0`.
 
         Parameters
         ----------
-        x0 : array_like, shape (n,)
+        x0 : array_like, shape (N,)
         steps : int, >= 0
 
         Returns
         -------
-        ndarray, shape (steps + 1, n)
-            Row ``k`` is :math:`A^k x_0` (complex only if ``A`` is).
+        ndarray, shape (steps + 1, N)
+            Row ``k`` is :math:`\\bar A^k x_0` (complex only if ``A`` is).
         """
         x0 = as_array(x0, "x0", ndim=1)
         n = self.A.shape[0]
@@ -135,26 +141,28 @@ def _check_steps(steps: Any) -> int:
 
 
 def dmd(X: Any, Y: Any, rank: int | None = None) -> DMDResult:
-    """Exact dynamic mode decomposition (Tu et al. 2014, Algorithm 2).
+    """Exact dynamic mode decomposition (:cite:t:`tu2014dynamic`, Algorithm 2).
 
-    Fits a linear map :math:`A` with :math:`Y \\approx A X` from snapshot pairs:
+    Fits a linear map :math:`\\bar A` with :math:`Y \\approx \\bar A X` from snapshot pairs
+    (the letters follow chapter 6; Tu et al. write :math:`V` for :math:`W` and :math:`W`
+    for :math:`Q`):
 
-    1. :math:`X = U \\Sigma V^*`, truncated to rank ``r``;
-    2. :math:`\\tilde A = U_r^* Y V_r \\Sigma_r^{-1}` (shape ``(r, r)``);
-    3. :math:`\\tilde A W = W \\Lambda`;
-    4. exact modes :math:`\\Phi = Y V_r \\Sigma_r^{-1} W` (eigenvectors of
-       :math:`A = Y V_r \\Sigma_r^{-1} U_r^*` for the non-zero eigenvalues).
+    1. :math:`X = U \\Sigma W^H`, truncated to rank ``r``;
+    2. :math:`\\tilde A = U_r^H Y W_r \\Sigma_r^{-1}` (shape ``(r, r)``);
+    3. :math:`\\tilde A Q = Q \\operatorname{diag}(\\kappa_1, \\dots, \\kappa_r)`;
+    4. exact modes :math:`Y W_r \\Sigma_r^{-1} Q` (eigenvectors of
+       :math:`\\bar A = Y W_r \\Sigma_r^{-1} U_r^H` for the non-zero eigenvalues).
 
     Parameters
     ----------
-    X : array_like, shape (n, m)
-        Snapshots :math:`x_k` as columns.
-    Y : array_like, shape (n, m)
-        Their successors :math:`y_k = F(x_k)` as columns (for a single trajectory,
+    X : array_like, shape (N, m)
+        Snapshots :math:`x_j` as columns.
+    Y : array_like, shape (N, m)
+        Their successors :math:`y_j = F(x_j)` as columns (for a single trajectory,
         ``X = traj[:, :-1]``, ``Y = traj[:, 1:]``).
     rank : int, optional
-        Truncation rank ``r``, ``1 <= r <= min(n, m)``. Default: the numerical rank of
-        ``X`` (singular values above ``max(n, m) * eps * sigma_max``), which makes ``A``
+        Truncation rank ``r``, ``1 <= r <= min(N, m)``. Default: the numerical rank of
+        ``X`` (singular values above ``max(N, m) * eps * sigma_max``), which makes ``A``
         the minimum-norm least-squares solution :math:`Y X^+`.
 
     Returns
@@ -165,7 +173,7 @@ def dmd(X: Any, Y: Any, rank: int | None = None) -> DMDResult:
     ------
     ValueError
         For non-2-D or non-finite input, ``X`` and ``Y`` of different shapes, ``X = 0``
-        or a rank outside ``[1, min(n, m)]``.
+        or a rank outside ``[1, min(N, m)]``.
     TypeError
         For a non-integer rank.
 
@@ -226,11 +234,11 @@ class Dictionary:
     Parameters
     ----------
     function : callable
-        Maps states of shape ``(m, d)`` to features of shape ``(m, k)``.
+        Maps states of shape ``(m, N)`` to features of shape ``(m, n_psi)``.
     names : sequence of str
-        One name per feature (``k`` names), e.g. ``["x1", "x2", "x1^2"]``.
+        One name per feature (``n_psi`` names), e.g. ``["x1", "x2", "x1^2"]``.
     state_dim : int, optional
-        Expected ``d``; checked on every call when given.
+        Expected state dimension ``N``; checked on every call when given.
     """
 
     function: Callable[[np.ndarray], np.ndarray]
@@ -259,7 +267,7 @@ def monomial_dictionary(exponents: Sequence[Sequence[int]]) -> Dictionary:
 
     Parameters
     ----------
-    exponents : sequence of sequences of int, shape (k, d)
+    exponents : sequence of sequences of int, shape (n_psi, N)
         Non-negative integer powers; e.g. ``[(1, 0), (0, 1), (2, 0)]`` gives the Koopman
         embedding :math:`(x_1, x_2, x_1^2)` of :class:`SlowManifoldSystem`.
 
@@ -298,14 +306,15 @@ def polynomial_dictionary(degree: int, state_dim: int = 2, *, constant: bool = T
     degree : int, >= 1
     state_dim : int, >= 1
     constant : bool
-        Include the constant observable 1 (Koopman eigenvalue 1, i.e. 0 in continuous
-        time).
+        Include the constant observable 1 (Koopman eigenvalue :math:`\\kappa = 1`, i.e.
+        :math:`s = 0` in continuous time).
 
     Returns
     -------
     Dictionary
         Ordered by total degree, then lexicographically (``1, x1, x2, x1^2, x1 x2, ...``);
-        :math:`\\binom{d + p}{p}` features with the constant.
+        :math:`\\binom{N + D}{D}` features with the constant, for ``state_dim`` :math:`N`
+        and ``degree`` :math:`D`.
     """
     for value, label in ((degree, "degree"), (state_dim, "state_dim")):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
@@ -344,14 +353,15 @@ class EDMDResult:
 
     Attributes
     ----------
-    K : ndarray, shape (k, k)
-        Koopman matrix, the least-squares solution of :math:`\\Psi(Y) \\approx \\Psi(X) K`.
-    eigenvalues : ndarray, shape (k,), complex
-        Eigenvalues of ``K`` (discrete time).
-    eigenvectors : ndarray, shape (k, k), complex
+    K : ndarray, shape (n_psi, n_psi)
+        Koopman matrix, the least-squares solution of :math:`\\Psi(Y) \\approx \\Psi(X) K`
+        (not the convolution kernel :math:`K_j` of chapter 4).
+    eigenvalues : ndarray, shape (n_psi,), complex
+        Eigenvalues :math:`\\kappa_i` of ``K`` (discrete time).
+    eigenvectors : ndarray, shape (n_psi, n_psi), complex
         Right eigenvectors :math:`\\xi_i` of ``K`` (columns); the eigenfunctions are
-        :math:`\\varphi_i(x) = \\psi(x) \\xi_i`.
-    C : ndarray, shape (k, d)
+        :math:`\\phi_i(x) = \\psi(x) \\xi_i`.
+    C : ndarray, shape (n_psi, N)
         Linear read-out from features to state, least squares :math:`X \\approx \\Psi(X) C`
         (exact when the dictionary contains the coordinates).
     dictionary : callable
@@ -369,17 +379,21 @@ class EDMDResult:
     residual: float
 
     def eigenfunctions(self, X: Any) -> np.ndarray:
-        """Evaluate :math:`\\varphi_i(x) = \\psi(x) \\xi_i` at states ``X`` of shape (m, d).
+        """Evaluate :math:`\\phi_i(x) = \\psi(x) \\xi_i` at states ``X`` of shape (m, N).
 
         Returns
         -------
-        ndarray, shape (m, k), complex
+        ndarray, shape (m, n_psi), complex
         """
         X = as_array(X, "X", ndim=2)
         return _features(self.dictionary, X) @ self.eigenvectors
 
     def continuous_eigenvalues(self, dt: float) -> np.ndarray:
-        """:math:`\\log(\\lambda_i) / \\Delta t` (principal branch), shape (k,), complex."""
+        """:math:`s_i = \\log(\\kappa_i) / \\Delta` (principal branch), shape (n_psi,), complex.
+
+        The continuous-time eigenvalues of a system sampled with step :math:`\\Delta` =
+        ``dt`` (> 0).
+        """
         dt = check_positive(dt, "dt")
         with np.errstate(divide="ignore"):
             return np.log(self.eigenvalues.astype(np.complex128)) / dt
@@ -389,12 +403,12 @@ class EDMDResult:
 
         Parameters
         ----------
-        x0 : array_like, shape (d,)
+        x0 : array_like, shape (N,)
         steps : int, >= 0
 
         Returns
         -------
-        ndarray, shape (steps + 1, d), float
+        ndarray, shape (steps + 1, N), float
             The predicted trajectory (row ``k`` is step ``k``).
         """
         d = self.C.shape[1]
@@ -411,7 +425,7 @@ class EDMDResult:
 
 
 def _features(dictionary: Callable[[np.ndarray], np.ndarray], X: np.ndarray) -> np.ndarray:
-    """Evaluate and validate ``dictionary(X)``: shape (m, k), finite, real."""
+    """Evaluate and validate ``dictionary(X)``: shape (m, n_psi), finite, real."""
     F = as_array(dictionary(X), "dictionary(X)", complex_ok=False)
     if F.ndim == 1:
         F = F[:, None]
@@ -424,26 +438,26 @@ def _features(dictionary: Callable[[np.ndarray], np.ndarray], X: np.ndarray) -> 
 
 
 def edmd(X: Any, Y: Any, dictionary: Callable[[np.ndarray], np.ndarray]) -> EDMDResult:
-    """Extended dynamic mode decomposition (Williams, Kevrekidis and Rowley 2015).
+    """Extended dynamic mode decomposition :cite:p:`williams2015data`.
 
-    With :math:`\\Psi_X = \\psi(X)` and :math:`\\Psi_Y = \\psi(Y)` (shape ``(m, k)``, one row
-    per sample) the Koopman matrix is the least-squares solution
+    With :math:`\\Psi_X = \\psi(X)` and :math:`\\Psi_Y = \\psi(Y)` (shape ``(m, n_psi)``, one
+    row per sample) the Koopman matrix is the least-squares solution
 
-    .. math:: K = \\Psi_X^+ \\Psi_Y = G^+ A, \\quad G = \\Psi_X^\\top \\Psi_X,\\;
-              A = \\Psi_X^\\top \\Psi_Y,
+    .. math:: K = \\Psi_X^+ \\Psi_Y = M_{XX}^+ M_{XY}, \\quad M_{XX} = \\Psi_X^\\top \\Psi_X,\\;
+              M_{XY} = \\Psi_X^\\top \\Psi_Y,
 
-    and every right eigenvector :math:`K \\xi = \\lambda \\xi` gives an approximate Koopman
-    eigenfunction :math:`\\varphi(x) = \\psi(x) \\xi` with
-    :math:`\\varphi(F(x)) \\approx \\lambda \\varphi(x)`.
+    and every right eigenvector :math:`K \\xi = \\kappa \\xi` gives an approximate Koopman
+    eigenfunction :math:`\\phi(x) = \\psi(x) \\xi` with
+    :math:`\\phi(F(x)) \\approx \\kappa \\phi(x)`.
 
     Parameters
     ----------
-    X : array_like, shape (m, d)
+    X : array_like, shape (m, N)
         States :math:`x_j`, one per row.
-    Y : array_like, shape (m, d)
+    Y : array_like, shape (m, N)
         Their images :math:`F(x_j)`.
     dictionary : callable
-        Maps an array of states ``(m, d)`` to features ``(m, k)``, e.g.
+        Maps an array of states ``(m, N)`` to features ``(m, n_psi)``, e.g.
         :func:`polynomial_dictionary` or :func:`monomial_dictionary`.
 
     Returns
@@ -486,15 +500,18 @@ def edmd(X: Any, Y: Any, dictionary: Callable[[np.ndarray], np.ndarray]) -> EDMD
 class SlowManifoldSystem:
     """:math:`\\dot x_1 = \\mu x_1,\\; \\dot x_2 = \\lambda (x_2 - x_1^2)` (chapter 6).
 
+    :math:`\\mu` and :math:`\\lambda` are continuous-time rates (1/s), named as in
+    :cite:t:`brunton2016koopman`; here :math:`\\lambda` is not a discrete-time eigenvalue.
     With :math:`y = (x_1, x_2, x_1^2)` the dynamics is exactly linear,
-    :math:`\\dot y = L y` with
+    :math:`\\dot y = G y` with the generator
 
     .. math::
 
-        L = \\begin{pmatrix} \\mu & 0 & 0 \\\\ 0 & \\lambda & -\\lambda \\\\ 0 & 0 & 2\\mu
+        G = \\begin{pmatrix} \\mu & 0 & 0 \\\\ 0 & \\lambda & -\\lambda \\\\ 0 & 0 & 2\\mu
         \\end{pmatrix},
 
-    so the Koopman eigenvalues on this subspace are :math:`\\mu, \\lambda, 2\\mu`. For
+    so the continuous-time Koopman eigenvalues on this subspace are
+    :math:`s = \\mu, \\lambda, 2\\mu` (:math:`\\kappa = e^{s\\Delta}` after sampling). For
     :math:`\\lambda \\ll \\mu < 0` trajectories fall quickly onto the slow manifold
     :math:`x_2 = \\frac{\\lambda}{\\lambda - 2\\mu} x_1^2` and then slide along it.
 
@@ -518,7 +535,7 @@ class SlowManifoldSystem:
         return np.stack([self.mu * x[..., 0], self.lam * (x[..., 1] - x[..., 0] ** 2)], axis=-1)
 
     def flow(self, x0: Any, t: Any) -> np.ndarray:
-        """The exact flow map :math:`\\varphi^t(x_0)`.
+        """The exact flow: the state :math:`x(t)` reached from :math:`x(0) = x_0`.
 
         .. math::
 
@@ -562,14 +579,15 @@ class SlowManifoldSystem:
 
     @property
     def generator(self) -> np.ndarray:
-        """The 3x3 matrix :math:`L` with :math:`\\dot y = L y` (continuous time)."""
+        """The 3x3 generator :math:`G` with :math:`\\dot y = G y` (continuous time)."""
         mu, lam = self.mu, self.lam
         return np.array([[mu, 0.0, 0.0], [0.0, lam, -lam], [0.0, 0.0, 2 * mu]])
 
     def koopman_matrix(self, dt: float) -> np.ndarray:
-        """:math:`e^{L \\Delta t}`, the Koopman operator over one step on the embedding.
+        """:math:`e^{G \\Delta}`, the Koopman operator on the embedding over one step.
 
-        Acts on column vectors: ``lift(flow(x, dt)) == koopman_matrix(dt) @ lift(x)``.
+        :math:`\\Delta` = ``dt``. Acts on column vectors:
+        ``lift(flow(x, dt)) == koopman_matrix(dt) @ lift(x)``.
         (EDMD's ``K`` acts on row vectors and equals its transpose.)
         """
         dt = check_positive(dt, "dt")

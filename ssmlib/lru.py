@@ -63,11 +63,17 @@ def _check_values() -> bool:
     return not getattr(torch.compiler, "is_compiling", lambda: False)()
 
 
-def _check_int(x: Any, name: str, minimum: int = 1) -> int:
+#: Largest width, state size, vocabulary, class count or depth accepted (memory).
+_MAX_SIZE = 1 << 20
+
+
+def _check_int(x: Any, name: str, minimum: int = 1, maximum: int = _MAX_SIZE) -> int:
     if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
         raise TypeError(f"{name} must be an int, got {type(x).__name__}")
     if x < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {x}")
+    if x > maximum:
+        raise ValueError(f"{name} must be <= {maximum} (memory), got {x}")
     return int(x)
 
 
@@ -103,6 +109,9 @@ class LRU(nn.Module):
         super().__init__()
         self.d_model = H = _check_int(d_model, "d_model")
         self.d_state = N = _check_int(d_state, "d_state")
+        if H * N > 1 << 28:
+            raise ValueError(f"d_model * d_state = {H * N} parameters per matrix is more than "
+                             f"2**28 (memory); got d_model={H}, d_state={N}")
         self.r_min = check_finite_scalar(r_min, "r_min")
         self.r_max = check_finite_scalar(r_max, "r_max")
         self.max_phase = check_finite_scalar(max_phase, "max_phase")
@@ -259,7 +268,9 @@ class LRUBlock(nn.Module):
     def __init__(self, d_model: int, d_state: int, r_min: float = 0.0, r_max: float = 1.0,
                  max_phase: float = 2 * math.pi, dropout: float = 0.0, norm: str = "layer") -> None:
         super().__init__()
-        if norm not in ("layer", "batch"):
+        _check_int(d_model, "d_model")
+        _check_int(d_state, "d_state")
+        if not isinstance(norm, str) or norm not in ("layer", "batch"):
             raise ValueError(f"norm must be 'layer' or 'batch', got {norm!r}")
         dropout = check_finite_scalar(dropout, "dropout")
         if not 0.0 <= dropout < 1.0:
@@ -304,7 +315,8 @@ class LRUBlock(nn.Module):
 
 def masked_mean(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
     """Mean over time of ``x`` (B, L, H) counting only ``mask`` (B, L) True steps."""
-    if x.ndim == 3 and x.shape[1] == 0:
+    check_tensor(x, "x", ndim=3, dtypes=_REAL, finite=_check_values())
+    if x.shape[1] == 0:
         raise ValueError(f"x must have at least one time step to average, got shape {tuple(x.shape)}")
     if mask is None:
         return x.mean(dim=1)
@@ -364,7 +376,9 @@ class LRUClassifier(nn.Module):
                  dropout: float = 0.0, norm: str = "layer", pad_id: int = 0) -> None:
         super().__init__()
         _check_int(n_classes, "n_classes", 2)
-        _check_int(n_layers, "n_layers", 1)
+        _check_int(n_layers, "n_layers", 1, 1 << 10)
+        _check_int(d_model, "d_model")
+        _check_int(d_state, "d_state")
         if (vocab_size is None) == (d_input is None):
             raise ValueError("give exactly one of vocab_size (tokens) and d_input (continuous)")
         if vocab_size is not None:

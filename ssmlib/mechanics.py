@@ -1,20 +1,21 @@
 """The spring-mass-damper system (chapter 1).
 
 Newton's second law for a mass :math:`m` on a spring of stiffness :math:`k` with a viscous
-damper :math:`c`, driven by an external force :math:`f(t)` (eq. ``eq-smd-newton``):
+damper :math:`c`, driven by an external force :math:`f(t)` (chapter 1, Newton's law):
 
 .. math:: m\\ddot x + c\\dot x + k x = f(t).
 
 With the state :math:`\\mathbf{x} = [x, \\dot x]^\\top` it becomes the first-order system
-(eq. ``eq-smd-ss``)
+(chapter 1, the state space form)
 
 .. math::
     \\dot{\\mathbf{x}} = \\underbrace{\\begin{bmatrix} 0 & 1 \\\\ -k/m & -c/m \\end{bmatrix}}_{A}
     \\mathbf{x} + \\underbrace{\\begin{bmatrix} 0 \\\\ 1/m \\end{bmatrix}}_{B} f,
     \\qquad y = \\underbrace{\\begin{bmatrix} 1 & 0 \\end{bmatrix}}_{C} \\mathbf{x}.
 
-The eigenvalues of :math:`A` are the roots of :math:`m\\lambda^2 + c\\lambda + k = 0`
-(eq. ``eq-eig-roots``): :math:`\\lambda_\\pm = (-c \\pm \\sqrt{c^2 - 4mk})/(2m)`.
+The eigenvalues of :math:`A` are the roots of the characteristic equation
+:math:`m s^2 + c s + k = 0` (chapter 2):
+:math:`s_\\pm = (-c \\pm \\sqrt{c^2 - 4mk})/(2m)`.
 """
 
 from __future__ import annotations
@@ -106,15 +107,16 @@ class SpringMassDamper:
         return "underdamped" if zeta < 1.0 else "overdamped"
 
     def eigenvalues(self) -> np.ndarray:
-        """The two roots of :math:`m\\lambda^2 + c\\lambda + k = 0`.
+        """The two roots :math:`s_\\pm` of :math:`m s^2 + c s + k = 0` (eigenvalues of ``A``).
 
         Returns
         -------
         ndarray, shape (2,), complex128
-            :math:`[\\lambda_+, \\lambda_-]` with
-            :math:`\\lambda_\\pm = (-c \\pm \\sqrt{c^2 - 4mk})/(2m)`. For real roots the smaller
-            one in magnitude is computed as :math:`k/(m\\lambda)` (product of roots
-            :math:`= k/m`) to avoid cancellation when :math:`c^2 \\gg 4mk`.
+            :math:`[s_+, s_-]` with
+            :math:`s_\\pm = (-c \\pm \\sqrt{c^2 - 4mk})/(2m)`. For real roots the smaller
+            one in magnitude is computed as :math:`k/(m s)` from the other root :math:`s`
+            (product of roots :math:`= k/m`) to avoid cancellation when
+            :math:`c^2 \\gg 4mk`.
         """
         m, c, k = self.m, self.c, self.k
         disc = c * c - 4.0 * m * k
@@ -155,7 +157,7 @@ class SpringMassDamper:
 
     # -- state space -------------------------------------------------------------
     def state_space(self) -> StateSpace:
-        """The first-order form (eq. ``eq-smd-ss``), input :math:`f`, output :math:`x`."""
+        """The first-order (state space) form of chapter 1, input :math:`f`, output :math:`x`."""
         m, c, k = self.m, self.c, self.k
         A = np.array([[0.0, 1.0], [-k / m, -c / m]])
         B = np.array([[0.0], [1.0 / m]])

@@ -1,18 +1,19 @@
 """The exponential parameterization of stable diagonal recurrences (chapters 7 and 9).
 
 A diagonal recurrence :math:`x_k = \\Lambda x_{k-1} + B u_k` is stable when every
-:math:`|\\lambda_j| < 1`. Instead of learning :math:`\\lambda` directly (a gradient step
+:math:`|\\lambda_n| < 1`. Instead of learning :math:`\\lambda` directly (a gradient step
 can push it out of the unit disk), the Linear Recurrent Unit
-(Orvieto et al. 2023, ``orvieto2023resurrecting``) learns two real numbers per
+:cite:p:`orvieto2023resurrecting` learns two real numbers per
 eigenvalue and maps them to the open unit disk:
 
 .. math::
 
-    \\lambda = \\exp\\bigl(-\\exp(\\nu_{\\log}) + i\\,\\theta\\bigr),
-    \\qquad |\\lambda| = \\exp(-\\exp(\\nu_{\\log})) \\in (0, 1)
+    \\lambda = \\exp\\bigl(-\\exp(\\nu^{\\log}) + i\\,\\theta\\bigr),
+    \\qquad |\\lambda| = \\exp(-\\exp(\\nu^{\\log})) \\in (0, 1)
 
-for *every* real :math:`\\nu_{\\log}` (chapter 7, equation ``eq-diag-expparam``).
-In the LRU the phase is itself stored as a log, :math:`\\theta = \\exp(\\theta_{\\log})`.
+for *every* real :math:`\\nu^{\\log}` (chapter 7, the exponential parameterization).
+In the LRU the phase is itself stored as a log, :math:`\\theta = \\exp(\\theta^{\\log})`.
+In code these parameters are ``nu_log`` and ``theta_log``.
 
 The *ring initialization* draws :math:`\\lambda` uniformly on the annulus
 :math:`r_{\\min} \\le |\\lambda| \\le r_{\\max}` restricted to phases in
@@ -34,17 +35,18 @@ __all__ = ["lambda_from_params", "params_from_lambda", "sample_ring"]
 def lambda_from_params(nu_log: Any, theta: Any) -> np.ndarray:
     """Map unconstrained real parameters to eigenvalues inside the unit disk.
 
-    .. math:: \\lambda = \\exp(-\\exp(\\nu_{\\log}) + i\\theta)
+    .. math:: \\lambda = \\exp(-\\exp(\\nu^{\\log}) + i\\theta)
 
     Parameters
     ----------
     nu_log : array_like of float, any shape
-        Log of the decay rate :math:`\\nu = -\\log|\\lambda| > 0`. Any finite real
-        value gives :math:`|\\lambda| < 1` (mathematically; in float64, values of
-        ``nu_log`` below about -36.7 round :math:`|\\lambda|` to exactly 1).
+        :math:`\\nu^{\\log}`, the log of the decay rate :math:`\\nu = -\\log|\\lambda| > 0`.
+        Any finite real value gives :math:`|\\lambda| < 1` (mathematically; in float64,
+        once ``nu_log`` is below about -36 the computed :math:`|\\lambda|` equals 1 up to
+        rounding, and can come out as exactly 1 or one ulp above it).
     theta : array_like of float, broadcastable with ``nu_log``
-        Phase :math:`\\arg\\lambda` in radians. (The LRU stores
-        :math:`\\theta = \\exp(\\theta_{\\log})`; pass ``np.exp(theta_log)`` then.)
+        Phase :math:`\\theta = \\arg\\lambda` in radians. (The LRU stores
+        :math:`\\theta = \\exp(\\theta^{\\log})`; pass ``np.exp(theta_log)`` then.)
 
     Returns
     -------
@@ -87,7 +89,7 @@ def params_from_lambda(lam: Any) -> tuple[np.ndarray, np.ndarray]:
     Returns
     -------
     nu_log : ndarray, float64, same shape as ``lam``
-        :math:`\\log(-\\log|\\lambda|)`.
+        :math:`\\nu^{\\log} = \\log(-\\log|\\lambda|)`.
     theta : ndarray, float64, same shape as ``lam``
         :math:`\\arg\\lambda \\in (-\\pi, \\pi]`.
 
@@ -121,12 +123,12 @@ def sample_ring(
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Draw eigenvalues uniformly on a ring of the unit disk (LRU initialization).
 
-    With :math:`u_1, u_2 \\sim U(0, 1)` (Orvieto et al. 2023):
+    With :math:`u_1, u_2 \\sim U(0, 1)` :cite:p:`orvieto2023resurrecting`:
 
     .. math::
 
-        \\nu_{\\log} = \\log\\bigl(-\\tfrac12 \\log(u_1 (r_{\\max}^2 - r_{\\min}^2) + r_{\\min}^2)\\bigr),
-        \\qquad \\theta_{\\log} = \\log(\\theta_{\\max} u_2),
+        \\nu^{\\log} = \\log\\bigl(-\\tfrac12 \\log(u_1 (r_{\\max}^2 - r_{\\min}^2) + r_{\\min}^2)\\bigr),
+        \\qquad \\theta^{\\log} = \\log(\\theta_{\\max} u_2),
 
     so :math:`|\\lambda|^2 = u_1 (r_{\\max}^2 - r_{\\min}^2) + r_{\\min}^2` is uniform on
     :math:`[r_{\\min}^2, r_{\\max}^2]` (uniform density in area on the ring) and the phase
@@ -148,7 +150,7 @@ def sample_ring(
     Returns
     -------
     lam : ndarray, shape (n,), complex128
-        The eigenvalues, :math:`\\lambda = \\exp(-\\exp(\\nu_{\\log}) + i \\exp(\\theta_{\\log}))`.
+        The eigenvalues, :math:`\\lambda = \\exp(-\\exp(\\nu^{\\log}) + i \\exp(\\theta^{\\log}))`.
     nu_log, theta_log : ndarray, shape (n,), float64
         Only with ``return_params=True``. With ``r_max = 1`` and :math:`u_1` close to 1,
         ``nu_log`` can be very negative (:math:`|\\lambda|` rounds to 1 in float64); with

@@ -5,17 +5,23 @@ apart into the scalar complex system
 
 .. math::
 
-    \\dot x(t) = \\lambda x(t) + u(t), \\qquad \\lambda = -\\nu + i\\theta, \\qquad\\qquad (4.4)
+    \\dot x(t) = s\\, x(t) + u(t), \\qquad s = -\\alpha + i\\omega,
 
-a damped oscillator written in its diagonal (modal) coordinate: :math:`\\nu` is the damping
-(decay rate, 1/s) and :math:`\\theta` the angular frequency (rad/s). The system is discretized
-with the zero-order hold of chapter 3 (:func:`ssmlib.discretize.zoh_diagonal`), which is exact
-for the piecewise-constant pulses used here, and run as the recurrence of
-:func:`ssmlib.recurrence.linear_recurrence`.
+a damped oscillator written in its diagonal (modal) coordinate (chapter 4): :math:`\\alpha` is
+the damping rate (1/s) and :math:`\\omega` the angular frequency (rad/s). The system is
+discretized with the zero-order hold of chapter 3 (:func:`ssmlib.discretize.zoh_diagonal`),
+:math:`\\lambda = e^{s\\Delta}`, so that per step the decay is :math:`\\nu = \\alpha\\Delta` and the
+phase :math:`\\theta = \\omega\\Delta`; the hold is exact for the piecewise-constant pulses used
+here, and the result is run as the recurrence of :func:`ssmlib.recurrence.linear_recurrence`.
+
+:func:`aa_vs_ab`, :func:`pulse_response` and :func:`propagation_regime` take :math:`\\alpha`
+and :math:`\\omega` as their arguments ``nu`` and ``theta`` (names kept for backward
+compatibility): in this module ``nu`` is the rate :math:`\\alpha` in 1/s and ``theta`` the
+frequency :math:`\\omega` in rad/s, not the per-step :math:`\\nu`, :math:`\\theta` of the LRU.
 
 Because the system is linear, the two final states differ only by the response to the
 difference of the last tokens, :math:`a - b`. How large that difference still is a time
-:math:`\\tau` after the pulse is governed by :math:`|e^{\\lambda\\tau}| = e^{-\\nu\\tau}`:
+:math:`\\tau` after the pulse is governed by :math:`|e^{s\\tau}| = e^{-\\alpha\\tau}`:
 the three regimes of :func:`propagation_regime`.
 """
 
@@ -64,8 +70,9 @@ def pulse_sequence(
 
     Token ``i`` is a rectangular pulse of height ``embedding[token]`` on
     :math:`[i\\,\\text{spacing},\\ i\\,\\text{spacing} + \\text{width})`. The signal is sampled
-    on the grid :math:`t_k = k\\,dt` and ``u[k]`` is its (constant) value on
-    :math:`[t_k, t_{k+1})`, the zero-order-hold convention. Onsets and widths are rounded to
+    on the grid ``t[k] = k * dt`` and ``u[k]`` is its (constant) value from ``t[k]`` to
+    ``t[k+1]``: in the book's notation ``u[k]`` is :math:`u_{k+1}`, held over
+    :math:`(t_k, t_{k+1}]`, the zero-order-hold convention. Onsets and widths are rounded to
     the nearest grid point.
 
     Parameters
@@ -88,7 +95,7 @@ def pulse_sequence(
     Returns
     -------
     t : ndarray, shape (L,)
-        Sample times :math:`t_k = k\\,dt`.
+        Sample times ``t[k] = k * dt``, where the sample ``u[k]`` starts.
     u : ndarray, shape (L, H)
         The signal, time axis first (``H = 1`` for scalar embeddings).
     """
@@ -143,17 +150,19 @@ class AaAbResult:
     Attributes
     ----------
     t : ndarray, shape (L + 1,)
-        Times of the states, :math:`0, dt, \\dots, L\\,dt` (the first is the initial state).
+        Times of the states, :math:`0, \\Delta, \\dots, L\\Delta` with :math:`\\Delta` = ``dt``
+        (the first is the initial state).
     x_aa, x_ab : ndarray, shape (L + 1,), complex
-        State trajectories for the inputs "aa" and "ab".
+        State trajectories :math:`x_0, \\dots, x_L` for the inputs "aa" and "ab".
     final_aa, final_ab : complex
-        The final states :math:`x(T)`, :math:`T = L\\,dt`.
+        The final states :math:`x(T)`, :math:`T = L\\Delta`.
     distance : float
         :math:`|x_{aa}(T) - x_{ab}(T)|`.
     lam : complex
-        Continuous eigenvalue :math:`-\\nu + i\\theta`.
+        The continuous-time eigenvalue :math:`s = -\\alpha + i\\omega` (attribute name kept
+        for backward compatibility).
     lam_bar : complex
-        Discrete eigenvalue :math:`e^{\\lambda\\,dt}`.
+        The discrete-time eigenvalue :math:`\\lambda = e^{s\\Delta}`.
     regime : str
         One of :data:`REGIMES` (see :func:`propagation_regime`).
     """
@@ -185,7 +194,7 @@ def aa_vs_ab(
     embedding: Mapping[str, Any] | None = None,
     survival: float = 0.1,
 ) -> AaAbResult:
-    """Feed "aa" and "ab" to :math:`\\dot x = (-\\nu + i\\theta) x + u` and compare the final states.
+    """Feed "aa" and "ab" to :math:`\\dot x = (-\\alpha + i\\omega) x + u`; compare the final states.
 
     The tokens are pulses built by :func:`pulse_sequence` (first onset at 0, second at
     ``spacing``); the system is discretized by zero-order hold with step ``dt`` (exact for
@@ -194,9 +203,9 @@ def aa_vs_ab(
     Parameters
     ----------
     nu : float
-        Damping (1/s). Positive: decaying; negative: growing.
+        The damping rate :math:`\\alpha` (1/s). Positive: decaying; negative: growing.
     theta : float
-        Angular frequency (rad/s).
+        The angular frequency :math:`\\omega` (rad/s).
     spacing : float, > 0
         Seconds between the two tokens (10 in the seed experiment).
     dt, width, duration, embedding
@@ -249,27 +258,29 @@ def aa_vs_ab(
 def pulse_response(
     nu: float, theta: float, t: Any, *, onset: float, width: float = 1.0, height: float = 2.0
 ) -> np.ndarray:
-    """Exact continuous-time response of :math:`\\dot x = \\lambda x + u` to one rectangular pulse.
+    """Exact continuous-time response of :math:`\\dot x = s x + u` to one rectangular pulse.
 
-    For a pulse of height :math:`h` on :math:`[t_0, t_0 + w)` and :math:`x(t_0) = 0`,
+    For a pulse of height :math:`h` on :math:`[t_1, t_1 + w)` and :math:`x(t_1) = 0`,
 
     .. math::
 
-        x(t) = h\\,\\frac{e^{\\lambda (t - t_0)} - 1}{\\lambda} \\ (t_0 \\le t \\le t_0 + w),\\qquad
-        x(t) = h\\,\\frac{e^{\\lambda (t - t_0)} - e^{\\lambda (t - t_0 - w)}}{\\lambda}
-        \\ (t > t_0 + w),
+        x(t) = h\\,\\frac{e^{s (t - t_1)} - 1}{s} \\ (t_1 \\le t \\le t_1 + w),\\qquad
+        x(t) = h\\,\\frac{e^{s (t - t_1)} - e^{s (t - t_1 - w)}}{s}
+        \\ (t > t_1 + w),
 
-    and zero before :math:`t_0`. With ``height = a - b = 2`` this is
+    and zero before :math:`t_1`. With ``height = a - b = 2`` this is
     :math:`x_{aa}(t) - x_{ab}(t)` in :func:`aa_vs_ab` (linearity): the information carried by
     the second token alone.
 
     Parameters
     ----------
     nu, theta : float
-        :math:`\\lambda = -\\nu + i\\theta`, with :math:`\\lambda \\ne 0`.
+        The damping rate :math:`\\alpha` (1/s) and angular frequency :math:`\\omega` (rad/s):
+        :math:`s = -\\alpha + i\\omega`, with :math:`s \\ne 0`.
     t : array_like, shape (M,)
         Times (seconds).
     onset, width, height : float
+        :math:`t_1` (seconds), :math:`w` (seconds, > 0) and :math:`h`.
 
     Returns
     -------
@@ -291,25 +302,28 @@ def pulse_response(
 
 
 def propagation_regime(nu: float, spacing: float = 10.0, *, survival: float = 0.1) -> str:
-    """Classify the damping :math:`\\nu` by how much of a token survives one spacing.
+    """Classify the damping rate :math:`\\alpha` by how much of a token survives one spacing.
 
-    The fraction of a state's magnitude left after ``spacing`` seconds is
-    :math:`\\rho = |e^{\\lambda\\,\\text{spacing}}| = e^{-\\nu\\,\\text{spacing}}`. Then
+    The fraction of a state's magnitude left after :math:`\\tau` = ``spacing`` seconds is the
+    survival factor :math:`q = |e^{s\\tau}| = e^{-\\alpha\\tau}`. Then
 
-    * ``"negative damping"`` if :math:`\\nu < 0` (:math:`\\rho > 1`: old tokens are amplified
+    * ``"negative damping"`` if :math:`\\alpha < 0` (:math:`q > 1`: old tokens are amplified
       and the state eventually explodes);
-    * ``"low damping"`` if :math:`\\nu \\ge 0` and :math:`\\rho \\ge` ``survival`` (the
+    * ``"low damping"`` if :math:`\\alpha \\ge 0` and :math:`q \\ge` ``survival`` (the
       previous token is still clearly present when the next one arrives);
-    * ``"high damping"`` if :math:`\\rho <` ``survival`` (the previous token is forgotten).
+    * ``"high damping"`` if :math:`q <` ``survival`` (the previous token is forgotten).
 
     With the defaults (spacing 10 s, survival 0.1) the boundary between low and high damping is
-    :math:`\\nu = \\ln 10 / 10 \\approx 0.23` 1/s.
+    :math:`\\alpha = \\ln 10 / 10 \\approx 0.23` 1/s.
 
     Parameters
     ----------
     nu : float
+        The damping rate :math:`\\alpha` (1/s).
     spacing : float, > 0
+        The time :math:`\\tau` between two tokens (seconds).
     survival : float in (0, 1)
+        Threshold on :math:`q`.
 
     Returns
     -------

@@ -5,29 +5,29 @@ A discrete-time linear state space model with a diagonal (complex) state matrix
 
 .. math::
 
-    x_k = \\Lambda x_{k-1} + B u_k, \\qquad y_k = C x_k, \\qquad k = 0, 1, \\dots, L-1,
-    \\qquad\\qquad (4.1)
+    x_k = \\Lambda x_{k-1} + B u_k, \\qquad y_k = C x_k, \\qquad k = 1, \\dots, L,
 
-started from :math:`x_{-1} = x_0^{\\text{init}}` (zero by default). Unrolling it gives the
-closed form
+started from the initial state :math:`x_0` (zero by default). Unrolling it gives the
+closed form (chapter 4)
 
 .. math::
 
-    x_k = \\sum_{j=0}^{k} \\Lambda^j B u_{k-j} + \\Lambda^{k+1} x_{-1}, \\qquad\\qquad (4.2)
+    x_k = \\sum_{j=0}^{k-1} \\Lambda^j B u_{k-j} + \\Lambda^k x_0,
 
-and, when :math:`x_{-1} = 0`, the output is a causal convolution of the input with the kernel
+and, when :math:`x_0 = 0`, the output is a causal convolution of the input with the kernel
 :math:`K_j = C \\Lambda^j B`:
 
 .. math::
 
-    y_k = \\sum_{j=0}^{k} K_j u_{k-j}. \\qquad\\qquad (4.3)
+    y_k = \\sum_{j=0}^{k-1} K_j u_{k-j}.
 
 **Conventions used throughout ssmlib.**
 
 * **time axis first, channels last**: an input sequence has shape ``(L, H)``, a state
   trajectory ``(L, N)``, an output ``(L, P)``;
-* ``x[k]`` is the state *after* reading ``u[k]``; the optional initial state ``x0`` is the
-  state *before* the first input (``x_{-1}`` above), so ``x[0] = lam * x0 + B u[0]``;
+* arrays are indexed from 0: ``u[k-1]`` holds :math:`u_k` and ``x[k-1]`` holds
+  :math:`x_k`, the state *after* reading :math:`u_k`; the optional argument ``x0`` is
+  :math:`x_0`, the state *before* the first input, so ``x[0] = lam * x0 + B u[0]``;
 * ``lam`` holds the diagonal of :math:`\\Lambda`, shape ``(N,)``; ``B`` has shape ``(N, H)``,
   ``C`` shape ``(P, N)``. When ``B`` is omitted it is the identity (``H = N``): the input is
   added to the state channel by channel.
@@ -107,25 +107,27 @@ def _x0(x0: Any, n: int) -> np.ndarray:
 
 
 def linear_recurrence(lam: Any, u: Any, x0: Any = None, B: Any = None) -> np.ndarray:
-    """Run the diagonal linear recurrence :math:`x_k = \\Lambda x_{k-1} + B u_k` (eq. 4.1).
+    """Run the diagonal linear recurrence :math:`x_k = \\Lambda x_{k-1} + B u_k`.
 
-    A plain sequential loop, O(L N) work: the reference every faster method is tested against.
+    For :math:`k = 1, \\dots, L`, as a plain sequential loop, O(L N) work: the reference
+    every faster method is tested against.
 
     Parameters
     ----------
     lam : array_like, shape (N,), complex
         Diagonal of the discrete state matrix :math:`\\Lambda`.
     u : array_like, shape (L, N) if ``B`` is None, else shape (L, H)
-        Input sequence, time axis first. For a single channel ``(L,)`` is accepted.
+        Input sequence, time axis first (``u[k-1]`` is :math:`u_k`). For a single channel
+        ``(L,)`` is accepted.
     x0 : array_like, shape (N,), optional
-        State before the first input (:math:`x_{-1}`); zero by default.
+        Initial state :math:`x_0`, before the first input; zero by default.
     B : array_like, shape (N, H), optional
         Input matrix; the identity when omitted.
 
     Returns
     -------
     x : ndarray, shape (L, N), complex
-        ``x[k]`` is the state after reading ``u[k]``.
+        ``x[k-1]`` holds :math:`x_k`, the state after reading ``u[k-1]``.
 
     Examples
     --------
@@ -139,7 +141,7 @@ def linear_recurrence(lam: Any, u: Any, x0: Any = None, B: Any = None) -> np.nda
     x = np.empty_like(bu)
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(bu.shape[0]):
-            state = lam_arr * state + bu[k]  # eq. (4.1)
+            state = lam_arr * state + bu[k]  # x_{k+1} = Lambda x_k + B u_{k+1}, book indices
             x[k] = state
     return check_result(x, "linear_recurrence: the state x_k",
                         "|lam| > 1 (or huge u, B) makes it grow past float64; "
@@ -147,12 +149,13 @@ def linear_recurrence(lam: Any, u: Any, x0: Any = None, B: Any = None) -> np.nda
 
 
 def unroll_closed_form(lam: Any, u: Any, x0: Any = None, B: Any = None) -> np.ndarray:
-    """The unrolled recurrence :math:`x_k = \\sum_{j=0}^{k} \\Lambda^j B u_{k-j} + \\Lambda^{k+1} x_0`.
+    """The unrolled recurrence :math:`x_k = \\sum_{j=0}^{k-1} \\Lambda^j B u_{k-j} + \\Lambda^k x_0`.
 
-    Computes every state directly from the inputs (eq. 4.2), with no recursion: O(L^2 N) work,
-    for teaching and for testing :func:`linear_recurrence`. Same conventions and shapes as
-    :func:`linear_recurrence`: ``x0`` is the state *before* ``u[0]``, hence the power
-    :math:`k + 1` on its term.
+    Computes every state :math:`x_k`, :math:`k = 1, \\dots, L`, directly from the inputs
+    (the closed form of chapter 4), with no recursion: O(L^2 N) work, for teaching and for
+    testing :func:`linear_recurrence`. Same conventions and shapes as
+    :func:`linear_recurrence`: ``x0`` is :math:`x_0`, the state *before* ``u[0]``, and
+    ``x[k-1]`` holds :math:`x_k`.
 
     Parameters
     ----------
@@ -178,7 +181,7 @@ def unroll_closed_form(lam: Any, u: Any, x0: Any = None, B: Any = None) -> np.nd
 
 
 def convolution_kernel(lam: Any, B: Any, C: Any, L: int) -> np.ndarray:
-    """The kernel :math:`K_j = C \\Lambda^j B`, :math:`j = 0, \\dots, L-1` (eq. 4.3).
+    """The convolution kernel :math:`K_j = C \\Lambda^j B`, :math:`j = 0, \\dots, L-1`.
 
     Parameters
     ----------
@@ -191,6 +194,7 @@ def convolution_kernel(lam: Any, B: Any, C: Any, L: int) -> np.ndarray:
     Returns
     -------
     K : ndarray, shape (L, P, H), complex
+        ``K[j]`` is :math:`K_j`.
     """
     lam_arr = _lam(lam)
     n = lam_arr.shape[0]
@@ -212,7 +216,9 @@ def convolution_kernel(lam: Any, B: Any, C: Any, L: int) -> np.ndarray:
 
 
 def causal_convolution(K: Any, u: Any, *, method: str = "fft") -> np.ndarray:
-    """Causal convolution :math:`y_k = \\sum_{j=0}^{k} K_j u_{k-j}` (eq. 4.3).
+    """Causal convolution :math:`y_k = \\sum_{j=0}^{k-1} K_j u_{k-j}`, :math:`k = 1, \\dots, L`.
+
+    With 0-based arrays: ``y[k] = sum(K[j] @ u[k - j] for j in range(k + 1))``.
 
     Parameters
     ----------

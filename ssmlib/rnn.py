@@ -5,13 +5,20 @@ Three small models carry the chapter.
 1. **The diagonal linear RNN** :math:`x_k = \\lambda \\odot x_{k-1} + u_k`, whose Jacobian
    through :math:`L` steps is :math:`\\partial x_L / \\partial x_0 = \\lambda^L` (elementwise):
    gradients vanish when :math:`|\\lambda| < 1` and explode when :math:`|\\lambda| > 1`
-   :cite:p:`bengio1994learning,pascanu2013difficulty`. Analytic gradients here are checked
+   :cite:p:`bengio1994learning`. For a general recurrent matrix :math:`W`,
+   :cite:t:`pascanu2013difficulty` state the conditions with its largest singular value,
+   for a nonlinearity of slope :math:`|\\sigma'| \\le \\gamma`:
+   :math:`\\sigma_{\\max}(W) < 1/\\gamma` is sufficient for vanishing gradients and
+   :math:`\\sigma_{\\max}(W) > 1/\\gamma` necessary for exploding ones. For a diagonal matrix
+   the singular values are the :math:`|\\lambda_n|`. Analytic gradients here are checked
    against torch autograd.
-2. **The one-neuron RNN** :math:`x_{t+1} = f(x_t) = w\\tanh(x_t) + b` of
-   :cite:t:`pascanu2013difficulty`. For :math:`w > 1` it has two stable fixed points for
-   :math:`b` between two *fold* values; at a fold a stable and an unstable fixed point collide
-   (saddle-node bifurcation) and the state jumps to the other branch, so
-   :math:`\\partial x_T / \\partial b` blows up :cite:p:`doya1992bifurcations`.
+2. **The one-neuron RNN** :math:`x_k = f(x_{k-1}) = w\\tanh(x_{k-1}) + b`, the :math:`\\tanh`
+   variant of the one-neuron sigmoid example of :cite:t:`doya1993bifurcations` that
+   :cite:t:`pascanu2013difficulty` (their Fig. 3) use to illustrate exploding gradients.
+   For :math:`w > 1` it has two stable fixed points for :math:`b` between two *fold* values;
+   at a fold a stable and an unstable fixed point collide (saddle-node bifurcation) and the
+   state jumps to the other branch, so :math:`\\partial x_L / \\partial b` blows up
+   :cite:p:`doya1992bifurcations`.
 3. **The Hopf normal form** :math:`\\dot z = (\\mu + i\\omega) z + a |z|^2 z - |z|^4 z`, whose
    limit cycles appear gently (supercritical, :math:`a < 0`) or abruptly with hysteresis
    (subcritical, :math:`a > 0`) :cite:p:`strogatz2015nonlinear,kuznetsov2004elements`.
@@ -77,7 +84,7 @@ def linear_rnn_jacobian(lam: Any, L: int) -> np.ndarray:
 
     For :math:`x_k = \\Lambda x_{k-1} + B u_k` the Jacobian is diagonal, with entries
     :math:`\\lambda_n^L`; its size :math:`|\\lambda_n|^L` vanishes (:math:`|\\lambda_n| < 1`) or
-    explodes (:math:`|\\lambda_n| > 1`) exponentially in :math:`L` (eq. 5.2).
+    explodes (:math:`|\\lambda_n| > 1`) exponentially in :math:`L` (chapter 5).
 
     Parameters
     ----------
@@ -112,15 +119,15 @@ def _linear_rnn_inputs(lam: Any, u: Any, x0: Any) -> tuple[np.ndarray, np.ndarra
 def linear_rnn_loss_and_grads(
     lam: Any, u: Any, x0: Any = 1.0
 ) -> tuple[float, np.ndarray, np.ndarray]:
-    """Loss :math:`\\ell = \\tfrac12 \\lVert x_L \\rVert^2` of a real diagonal linear RNN and its gradients.
+    """Loss :math:`\\mathcal L = \\tfrac12 \\lVert x_L \\rVert^2` of a real diagonal linear RNN; gradients.
 
-    With :math:`x_k = \\lambda x_{k-1} + u_k` (elementwise, :math:`k = 1..L`), the final state is
-    :math:`x_L = \\lambda^L x_0 + \\sum_{k=1}^{L} \\lambda^{L-k} u_k`, hence (eq. 5.3)
+    With :math:`x_k = \\lambda x_{k-1} + u_k` (elementwise, :math:`k = 1, \\dots, L`), the final
+    state is :math:`x_L = \\lambda^L x_0 + \\sum_{k=1}^{L} \\lambda^{L-k} u_k`, hence
 
     .. math::
 
-        \\frac{\\partial \\ell}{\\partial x_0} = x_L \\lambda^L, \\qquad
-        \\frac{\\partial \\ell}{\\partial \\lambda} = x_L \\Big(L \\lambda^{L-1} x_0
+        \\frac{\\partial \\mathcal L}{\\partial x_0} = x_L \\lambda^L, \\qquad
+        \\frac{\\partial \\mathcal L}{\\partial \\lambda} = x_L \\Big(L \\lambda^{L-1} x_0
         + \\sum_{k=1}^{L-1} (L-k) \\lambda^{L-k-1} u_k\\Big).
 
     Parameters
@@ -197,19 +204,19 @@ def linear_rnn_autograd(lam: Any, u: Any, x0: Any = 1.0) -> tuple[float, np.ndar
 
 
 # ---------------------------------------------------------------------------
-# 2. The one-neuron RNN  x_{t+1} = w tanh(x_t) + b
+# 2. The one-neuron RNN  x_k = w tanh(x_{k-1}) + b
 # ---------------------------------------------------------------------------
 
 
 def one_neuron_step(x: Any, w: float, b: float) -> np.ndarray:
-    """One step :math:`f(x) = w\\tanh(x) + b` (eq. 5.4), elementwise on ``x``."""
+    """One step :math:`f(x) = w\\tanh(x) + b` of the one-neuron RNN, elementwise on ``x``."""
     w = check_finite_scalar(w, "w")
     b = check_finite_scalar(b, "b")
     return w * np.tanh(as_array(x, "x", complex_ok=False)) + b
 
 
 def one_neuron_iterate(w: float, b: float, x0: Any, T: int) -> np.ndarray:
-    """Iterate :math:`x_{t+1} = w\\tanh(x_t) + b` for ``T`` steps.
+    """Iterate :math:`x_k = w\\tanh(x_{k-1}) + b` for ``T`` steps, :math:`k = 1, \\dots, T`.
 
     Parameters
     ----------
@@ -293,7 +300,7 @@ def fixed_points(w: float, b: float, *, tol: float = 1e-12) -> np.ndarray:
 
 
 def fixed_point_multiplier(w: float, x_star: Any) -> np.ndarray:
-    """Multiplier :math:`f'(x^*) = w(1 - \\tanh^2 x^*)` of fixed point(s) (eq. 5.5)."""
+    """Multiplier :math:`f'(x^*) = w(1 - \\tanh^2 x^*)` of fixed point(s) (chapter 5)."""
     w = check_finite_scalar(w, "w")
     x = as_array(x_star, "x_star", complex_ok=False)
     return w * (1.0 - np.tanh(x) ** 2)
@@ -305,7 +312,7 @@ def is_stable_fixed_point(w: float, x_star: Any) -> np.ndarray:
 
 
 def fold_points(w: float) -> tuple[np.ndarray, np.ndarray]:
-    """The saddle-node (fold) bifurcations of :math:`x_{t+1} = w\\tanh x_t + b` over :math:`b`.
+    """The saddle-node (fold) bifurcations of :math:`x_k = w\\tanh x_{k-1} + b` over :math:`b`.
 
     At a fold, :math:`g(x) = 0` and :math:`g'(x) = 0`: :math:`x_c = \\pm\\operatorname{artanh}
     \\sqrt{1 - 1/w}` and :math:`b_c = x_c - w\\tanh x_c`. Between the two :math:`b_c` the map has
@@ -333,7 +340,7 @@ def fold_points(w: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fixed_point_sensitivity(w: float, x_star: Any) -> np.ndarray:
-    """:math:`dx^*/db = 1 / (1 - f'(x^*))` by the implicit function theorem (eq. 5.6).
+    """:math:`dx^*/db = 1 / (1 - f'(x^*))` by the implicit function theorem (chapter 5).
 
     It diverges at a fold, where :math:`f'(x^*) = 1`.
     """
@@ -425,8 +432,9 @@ def bifurcation_diagram(w: float, b_values: Any) -> BifurcationDiagram:
 def gradient_wrt_b(w: float, b: float, x0: Any, T: int) -> np.ndarray:
     """:math:`\\partial x_T / \\partial b` by forward-mode differentiation of the iteration.
 
-    With :math:`s_t = \\partial x_t / \\partial b`: :math:`s_0 = 0` and
-    :math:`s_{t+1} = w(1 - \\tanh^2 x_t)\\, s_t + 1` (eq. 5.7). Near a fixed point it tends to
+    With :math:`d_k = \\partial x_k / \\partial b`: :math:`d_0 = 0` and
+    :math:`d_k = w(1 - \\tanh^2 x_{k-1})\\, d_{k-1} + 1`, :math:`k = 1, \\dots, T`.
+    Near a fixed point it tends to
     :func:`fixed_point_sensitivity`; near a fold or a basin boundary it becomes huge.
 
     Parameters
@@ -447,7 +455,7 @@ def gradient_wrt_b(w: float, b: float, x0: Any, T: int) -> np.ndarray:
 
 
 def gradient_wrt_x0(w: float, b: float, x0: Any, T: int) -> np.ndarray:
-    """:math:`\\partial x_T / \\partial x_0 = \\prod_{t<T} w(1 - \\tanh^2 x_t)` (chain rule)."""
+    """:math:`\\partial x_T / \\partial x_0 = \\prod_{k=0}^{T-1} w(1 - \\tanh^2 x_k)` (chain rule)."""
     traj = one_neuron_iterate(w, b, x0, T)
     return np.prod(w * (1.0 - np.tanh(traj[:-1]) ** 2), axis=0)
 
@@ -489,7 +497,7 @@ def basin_of_attraction(
 
 
 def hopf_radial_rhs(r: Any, mu: float, a: float) -> np.ndarray:
-    """Radial part :math:`\\dot r = \\mu r + a r^3 - r^5` of the Hopf normal form (eq. 5.8).
+    """Radial part :math:`\\dot r = \\mu r + a r^3 - r^5` of the Hopf normal form (chapter 5).
 
     ``a < 0``: supercritical (a small stable cycle grows from :math:`r = 0` as :math:`\\mu`
     crosses 0); ``a > 0``: subcritical (the origin loses stability while the only stable
@@ -527,8 +535,9 @@ def hopf_rhs(z: Any, mu: float, a: float, omega: float = 1.0) -> np.ndarray:
 def hopf_equilibrium_radii(mu: float, a: float) -> tuple[np.ndarray, np.ndarray]:
     """Equilibrium radii of :math:`\\dot r = \\mu r + a r^3 - r^5` and their stability.
 
-    :math:`r = 0` always; limit cycles at :math:`r^2 = s` with :math:`s^2 - a s - \\mu = 0`,
-    :math:`s = (a \\pm \\sqrt{a^2 + 4\\mu}) / 2 > 0`. A radius is stable when
+    :math:`r = 0` always; limit cycles at the radii :math:`r > 0` with
+    :math:`r^4 - a r^2 - \\mu = 0`, that is :math:`r^2 = (a \\pm \\sqrt{a^2 + 4\\mu}) / 2 > 0`.
+    A radius is stable when
     :math:`F'(r) = \\mu + 3 a r^2 - 5 r^4 < 0`.
 
     Returns

@@ -1,20 +1,21 @@
 """Eigenvalues and stability of continuous and discrete linear systems (chapters 2-3).
 
 A continuous-time system :math:`\\dot x = A x` is asymptotically stable when every
-eigenvalue of :math:`A` lies in the open left half-plane, :math:`\\operatorname{Re}\\lambda < 0`.
-A discrete-time system :math:`x_{k+1} = \\bar A x_k` is asymptotically stable when every
-eigenvalue lies inside the open unit disk, :math:`|\\bar\\lambda| < 1`.
+eigenvalue :math:`s` of :math:`A` lies in the open left half-plane,
+:math:`\\operatorname{Re} s < 0`. A discrete-time system :math:`x_k = \\bar A x_{k-1}` is
+asymptotically stable when every eigenvalue :math:`\\lambda` of :math:`\\bar A` lies inside
+the open unit disk, :math:`|\\lambda| < 1`.
 
-Discretizing with step :math:`\\Delta` maps each continuous eigenvalue :math:`\\lambda` to a
-discrete one (chapter 3):
+Discretizing with step :math:`\\Delta` maps each continuous eigenvalue :math:`s` to a
+discrete one :math:`\\lambda` (chapter 3):
 
-* zero-order hold: :math:`\\bar\\lambda = e^{\\lambda\\Delta}`,
-* bilinear (Tustin): :math:`\\bar\\lambda = (1 + \\lambda\\Delta/2) / (1 - \\lambda\\Delta/2)`,
-* forward Euler: :math:`\\bar\\lambda = 1 + \\lambda\\Delta`.
+* zero-order hold: :math:`\\lambda = e^{s\\Delta}`,
+* bilinear (Tustin): :math:`\\lambda = (1 + s\\Delta/2) / (1 - s\\Delta/2)`,
+* forward Euler: :math:`\\lambda = 1 + s\\Delta`.
 
 The first two map the left half-plane into the unit disk for every :math:`\\Delta > 0`;
-forward Euler keeps :math:`\\lambda` inside only when
-:math:`\\Delta < -2\\operatorname{Re}\\lambda / |\\lambda|^2` (:func:`euler_stable_step`).
+forward Euler maps a stable :math:`s` inside only when
+:math:`\\Delta < -2\\operatorname{Re} s / |s|^2` (:func:`euler_stable_step`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ __all__ = [
     "DISCRETIZATION_METHODS",
 ]
 
-#: Names accepted by :func:`map_eigenvalues` and :func:`ssmlib.discretize`.
+#: The canonical method names of :func:`map_eigenvalues` and :func:`ssmlib.discretize`
+#: (both also accept any case and scipy's aliases, see
+#: :data:`ssmlib.discretize.METHOD_ALIASES`).
 DISCRETIZATION_METHODS = ("zoh", "bilinear", "euler")
 
 
@@ -51,10 +54,10 @@ def is_stable_continuous(eigs: Any, *, tol: float = 0.0) -> bool:
 
     Parameters
     ----------
-    eigs : array_like, shape (n,), complex
-        Eigenvalues of a continuous-time state matrix :math:`A`.
+    eigs : array_like, shape (N,), complex
+        Eigenvalues :math:`s` of a continuous-time state matrix :math:`A`.
     tol : float, >= 0
-        Margin: require :math:`\\operatorname{Re}\\lambda < -\\text{tol}`. With the default 0 a
+        Margin: require :math:`\\operatorname{Re} s < -\\text{tol}`. With the default 0 a
         purely imaginary eigenvalue (an undamped oscillator) is *not* asymptotically stable.
 
     Returns
@@ -71,10 +74,10 @@ def is_stable_discrete(eigs: Any, *, tol: float = 0.0) -> bool:
 
     Parameters
     ----------
-    eigs : array_like, shape (n,), complex
-        Eigenvalues of a discrete-time state matrix :math:`\\bar A`.
+    eigs : array_like, shape (N,), complex
+        Eigenvalues :math:`\\lambda` of a discrete-time state matrix :math:`\\bar A`.
     tol : float, >= 0
-        Margin: require :math:`|\\bar\\lambda| < 1 - \\text{tol}`.
+        Margin: require :math:`|\\lambda| < 1 - \\text{tol}`.
 
     Returns
     -------
@@ -86,11 +89,11 @@ def is_stable_discrete(eigs: Any, *, tol: float = 0.0) -> bool:
 
 
 def spectral_radius(A: Any) -> float:
-    """The largest eigenvalue modulus :math:`\\rho(A) = \\max_i |\\lambda_i(A)|`.
+    """The largest eigenvalue modulus :math:`\\rho(A) = \\max_n |\\lambda_n(A)|` (not a norm).
 
     Parameters
     ----------
-    A : array_like, shape (n, n)
+    A : array_like, shape (N, N)
         Square matrix with finite entries.
 
     Returns
@@ -102,33 +105,39 @@ def spectral_radius(A: Any) -> float:
 
 
 def map_eigenvalues(eigs: Any, dt: float, method: str = "zoh") -> np.ndarray:
-    """Map continuous-time eigenvalues to discrete-time ones for step ``dt``.
+    """Map continuous-time eigenvalues :math:`s` to discrete-time eigenvalues :math:`\\lambda`.
 
     Parameters
     ----------
-    eigs : array_like, shape (n,), complex
-        Continuous-time eigenvalues :math:`\\lambda`.
+    eigs : array_like, shape (N,), complex
+        Continuous-time eigenvalues :math:`s`.
     dt : float, > 0
         Step :math:`\\Delta`.
     method : {"zoh", "bilinear", "euler"}
-        ``"zoh"``: :math:`e^{\\lambda\\Delta}`; ``"bilinear"``:
-        :math:`(1+\\lambda\\Delta/2)/(1-\\lambda\\Delta/2)`; ``"euler"``: :math:`1+\\lambda\\Delta`.
+        ``"zoh"``: :math:`\\lambda = e^{s\\Delta}`; ``"bilinear"``:
+        :math:`\\lambda = (1+s\\Delta/2)/(1-s\\Delta/2)`; ``"euler"``:
+        :math:`\\lambda = 1+s\\Delta`. The same names as :func:`ssmlib.discretize`: any case,
+        and scipy's aliases ``"tustin"`` (bilinear) and ``"forward_diff"`` (Euler).
 
     Returns
     -------
-    ndarray, shape (n,), complex128
-        The eigenvalues of the discretized state matrix.
+    ndarray, shape (N,), complex128
+        The eigenvalues :math:`\\lambda` of the discretized state matrix :math:`\\bar A`.
 
     Raises
     ------
     ValueError
         For ``dt <= 0``, an unknown ``method``, or a bilinear pole
-        (:math:`\\lambda\\Delta = 2`, where :math:`I - A\\Delta/2` is singular).
+        (:math:`s\\Delta = 2`, where :math:`I - A\\Delta/2` is singular).
+    TypeError
+        If ``method`` is not a string.
     """
+    # Imported here: ssmlib.discretize imports ssmlib.statespace, which imports this module.
+    from .discretize import canonical_method
+
     lam = _eigs(eigs)
     dt = check_positive(dt, "dt")
-    if not isinstance(method, str) or method not in DISCRETIZATION_METHODS:
-        raise ValueError(f"method must be one of {DISCRETIZATION_METHODS}, got {method!r}")
+    method = canonical_method(method)
     hint = "use a smaller dt (or eigenvalues of smaller modulus)"
     with np.errstate(over="ignore", invalid="ignore"):
         z = lam * dt
@@ -138,7 +147,8 @@ def map_eigenvalues(eigs: Any, dt: float, method: str = "zoh") -> np.ndarray:
         if method == "bilinear":
             den = 1.0 - z / 2.0
             if np.any(den == 0):
-                raise ValueError("eigs: lambda * dt = 2 is a pole of the bilinear map")
+                raise ValueError("eigs: an eigenvalue s with s * dt = 2 is a pole of the "
+                                 "bilinear map")
             return check_result((1.0 + z / 2.0) / den,
                                 "map_eigenvalues(method='bilinear')", hint)
         return check_result(1.0 + z, "map_eigenvalues(method='euler')", hint)
@@ -147,20 +157,21 @@ def map_eigenvalues(eigs: Any, dt: float, method: str = "zoh") -> np.ndarray:
 def euler_stable_step(eigs: Any) -> float:
     """The largest step for which forward Euler keeps every eigenvalue in the unit disk.
 
-    :math:`|1 + \\lambda\\Delta|^2 = 1 + 2\\Delta\\operatorname{Re}\\lambda + \\Delta^2|\\lambda|^2 < 1`
-    holds exactly when :math:`0 < \\Delta < -2\\operatorname{Re}\\lambda/|\\lambda|^2`, so the answer
+    For a continuous-time eigenvalue :math:`s`,
+    :math:`|1 + s\\Delta|^2 = 1 + 2\\Delta\\operatorname{Re} s + \\Delta^2|s|^2 < 1`
+    holds exactly when :math:`0 < \\Delta < -2\\operatorname{Re} s/|s|^2`, so the answer
     is the minimum of that bound over the eigenvalues. Every step *strictly below* the
     returned value is stable; the value itself puts an eigenvalue on the unit circle.
 
     Parameters
     ----------
-    eigs : array_like, shape (n,), complex
-        Continuous-time eigenvalues.
+    eigs : array_like, shape (N,), complex
+        Continuous-time eigenvalues :math:`s`.
 
     Returns
     -------
     float
-        The bound (``0.0`` when some eigenvalue has :math:`\\operatorname{Re}\\lambda \\ge 0`:
+        The bound (``0.0`` when some eigenvalue has :math:`\\operatorname{Re} s \\ge 0`:
         then no step is stable).
     """
     lam = _eigs(eigs)

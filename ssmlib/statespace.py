@@ -1,15 +1,23 @@
 """Linear time-invariant state space systems (chapters 1-3).
 
-Continuous time (chapter 1, eq. ``eq-smd-ss``):
+Continuous time (chapter 1, the state space form):
 
 .. math::  \\dot x(t) = A x(t) + B u(t), \\qquad y(t) = C x(t) + D u(t)
 
-Discrete time (chapter 3):
+Discrete time (chapter 3), in the book's convention:
 
-.. math::  x_{k+1} = \\bar A x_k + \\bar B u_k, \\qquad y_k = \\bar C x_k + \\bar D u_k
+.. math::  x_k = \\bar A x_{k-1} + \\bar B u_k, \\qquad y_k = C x_k + D u_k,
+           \\qquad k = 1, \\dots, L,
 
-Shapes: ``n`` states, ``m`` inputs, ``p`` outputs; ``A`` is (n, n), ``B`` (n, m),
-``C`` (p, n), ``D`` (p, m).
+where :math:`u_k` is the input held over :math:`(t_{k-1}, t_k]`. The ``simulate`` methods
+follow SciPy's indexing instead (``scipy.signal.lsim``, ``scipy.signal.dlsim``): they
+return the states at the sample times :math:`t_0, \\dots, t_{L-1}`, with ``x[0] == x0``,
+each the state *before* the input sample of that row is applied (see
+:meth:`DiscreteStateSpace.simulate`).
+
+Shapes: :math:`N` states, :math:`H` inputs, :math:`P` outputs; ``A`` is (N, N),
+``B`` (N, H), ``C`` (P, N), ``D`` (P, H). The attributes ``n``, ``m``, ``p`` of a
+system hold :math:`N`, :math:`H`, :math:`P`.
 """
 
 from __future__ import annotations
@@ -96,17 +104,17 @@ class _Dimensions:
 
     @property
     def n(self) -> int:
-        """Number of states."""
+        """Number of states, :math:`N`."""
         return self.A.shape[0]
 
     @property
     def m(self) -> int:
-        """Number of inputs."""
+        """Number of inputs, :math:`H`."""
         return self.B.shape[1]
 
     @property
     def p(self) -> int:
-        """Number of outputs."""
+        """Number of outputs, :math:`P`."""
         return self.C.shape[0]
 
 
@@ -115,21 +123,21 @@ class StateSpace(_Dimensions):
 
     Parameters
     ----------
-    A : array_like, shape (n, n)
+    A : array_like, shape (N, N)
         State matrix.
-    B : array_like, shape (n, m) or (n,)
+    B : array_like, shape (N, H) or (N,)
         Input matrix (a vector is a single input).
-    C : array_like, shape (p, n) or (n,)
+    C : array_like, shape (P, N) or (N,)
         Output matrix (a vector is a single output).
-    D : array_like, shape (p, m), scalar or None
-        Feedthrough; ``None`` (default) means zeros, a scalar fills (p, m).
+    D : array_like, shape (P, H), scalar or None
+        Feedthrough; ``None`` (default) means zeros, a scalar fills (P, H).
 
     Attributes
     ----------
     A, B, C, D : ndarray
         The validated matrices, float64 (complex128 if any input was complex).
     n, m, p : int
-        Numbers of states, inputs and outputs.
+        Numbers of states :math:`N`, inputs :math:`H` and outputs :math:`P`.
 
     Raises
     ------
@@ -145,7 +153,7 @@ class StateSpace(_Dimensions):
         return f"StateSpace(n={self.n}, m={self.m}, p={self.p})"
 
     def eigenvalues(self) -> np.ndarray:
-        """Eigenvalues of ``A``, shape (n,), complex128 (sorted by decreasing real part)."""
+        """Eigenvalues :math:`s_n` of ``A``, shape (N,), complex128 (by decreasing real part)."""
         lam = np.linalg.eigvals(self.A).astype(np.complex128)
         return lam[np.lexsort((-lam.imag, -lam.real))]
 
@@ -158,33 +166,40 @@ class StateSpace(_Dimensions):
     ) -> tuple[np.ndarray, np.ndarray]:
         """Exact response to a piecewise-constant (zero-order-hold) input.
 
-        The input ``u[k]`` is held constant on :math:`[t_k, t_{k+1})`. On each interval of
-        length :math:`h_k = t_{k+1} - t_k` the state is propagated exactly with the block
-        matrix exponential
+        The input sample ``u[k]`` is held constant from ``t[k]`` to ``t[k+1]``. Over an
+        interval of length :math:`h` with constant input :math:`u` the state is propagated
+        exactly with the block matrix exponential
 
         .. math::
-            \\exp\\left(h_k \\begin{bmatrix} A & B \\\\ 0 & 0 \\end{bmatrix}\\right)
-            = \\begin{bmatrix} e^{A h_k} & \\int_0^{h_k} e^{A s}\\,ds\\,B \\\\ 0 & I \\end{bmatrix},
-            \\qquad x_{k+1} = e^{A h_k} x_k + \\Big(\\int_0^{h_k} e^{A s} ds\\Big) B u_k,
+            \\exp\\left(h \\begin{bmatrix} A & B \\\\ 0 & 0 \\end{bmatrix}\\right)
+            = \\begin{bmatrix} e^{A h} & \\int_0^{h} e^{A \\tau}\\,d\\tau\\,B \\\\ 0 & I
+            \\end{bmatrix},
+            \\qquad x(t + h) = e^{A h} x(t) + \\Big(\\int_0^{h} e^{A \\tau} d\\tau\\Big) B u,
 
-        computed once per distinct step. For a uniform grid this equals
-        ``scipy.signal.lsim(..., interp=False)``.
+        computed once per distinct step ``h = t[k+1] - t[k]``.
+
+        This is SciPy's convention: for a uniform grid the result equals
+        ``scipy.signal.lsim(..., interp=False)``, with ``x[0] == x0`` and ``x[k+1]``
+        obtained from ``x[k]`` and ``u[k]``. In the book's notation, where :math:`u_k` is
+        held over :math:`(t_{k-1}, t_k]`, the sample ``u[k]`` is :math:`u_{k+1}` and
+        ``x[k]`` is the state at ``t[k]``, *before* that input is applied; the last sample
+        ``u[L-1]`` reaches only the output ``y[L-1]`` (through ``D``).
 
         Parameters
         ----------
         t : array_like, shape (L,)
             Strictly increasing times, L >= 1.
-        u : array_like, shape (L, m) or (L,) when m = 1, optional
+        u : array_like, shape (L, H) or (L,) when H = 1, optional
             Input samples; ``None`` means zero input (the free response).
-        x0 : array_like, shape (n,), optional
+        x0 : array_like, shape (N,), optional
             State at ``t[0]``; zeros by default.
 
         Returns
         -------
-        y : ndarray, shape (L, p)
-            Outputs :math:`y(t_k) = C x(t_k) + D u_k`.
-        x : ndarray, shape (L, n)
-            States :math:`x(t_k)`; ``x[0] == x0``.
+        y : ndarray, shape (L, P)
+            Outputs ``y[k] = C x[k] + D u[k]``, the output at ``t[k]``.
+        x : ndarray, shape (L, N)
+            States ``x[k]`` :math:`= x(t)` at ``t = t[k]``; ``x[0] == x0``.
         """
         t = as_array(t, "t", ndim=1, complex_ok=False)
         L = t.size
@@ -221,19 +236,22 @@ class StateSpace(_Dimensions):
 
 
 class DiscreteStateSpace(_Dimensions):
-    """A discrete-time LTI system :math:`x_{k+1} = \\bar A x_k + \\bar B u_k,\\ y_k = \\bar C x_k + \\bar D u_k`.
+    """A discrete-time LTI system :math:`x_k = \\bar A x_{k-1} + \\bar B u_k,\\; y_k = C x_k + D u_k`.
 
     Parameters
     ----------
     A, B, C, D : array_like
-        As for :class:`StateSpace` (shapes (n, n), (n, m), (p, n), (p, m)).
+        As for :class:`StateSpace` (shapes (N, N), (N, H), (P, N), (P, H)); ``A`` and ``B``
+        are the discretized :math:`\\bar A` and :math:`\\bar B`.
     dt : float, > 0
         The sampling step :math:`\\Delta` the system was obtained with (in time units).
 
     Attributes
     ----------
     A, B, C, D : ndarray
-        The validated matrices.
+        The validated matrices (``A`` is :math:`\\bar A`, ``B`` is :math:`\\bar B`; ``C`` and
+        ``D`` are the output matrices of the discrete system, which the bilinear transform
+        changes, see :func:`ssmlib.discretize.discretize`).
     dt : float
         Sampling step.
     """
@@ -246,7 +264,7 @@ class DiscreteStateSpace(_Dimensions):
         return f"DiscreteStateSpace(n={self.n}, m={self.m}, p={self.p}, dt={self.dt:g})"
 
     def eigenvalues(self) -> np.ndarray:
-        """Eigenvalues of ``A``, shape (n,), complex128 (sorted by decreasing modulus)."""
+        """Eigenvalues :math:`\\lambda_n` of ``A``, shape (N,), complex128, by decreasing modulus."""
         lam = np.linalg.eigvals(self.A).astype(np.complex128)
         return lam[np.lexsort((-lam.imag, -np.abs(lam)))]
 
@@ -257,21 +275,31 @@ class DiscreteStateSpace(_Dimensions):
     def simulate(
         self, u: Any, x0: Any = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Run the recurrence for L steps.
+        """Run the recurrence over L input samples, with SciPy's indexing.
+
+        This follows ``scipy.signal.dlsim``: ``x[0] == x0`` and
+        ``x[k+1] = A @ x[k] + B @ u[k]``, ``y[k] = C @ x[k] + D @ u[k]``. In the book's
+        notation, :math:`x_k = \\bar A x_{k-1} + \\bar B u_k` for :math:`k = 1, \\dots, L`
+        with :math:`u_k` = ``u[k-1]``, this means ``x[k]`` is :math:`x_k` for
+        :math:`k = 0, \\dots, L-1`: the states at the sample times
+        :math:`t_0, \\dots, t_{L-1}`, each the state *before* the input sample ``u[k]``
+        (the book's :math:`u_{k+1}`) is applied. The final state :math:`x_L` is not
+        returned, and ``y[k]`` is :math:`C x_k + D u_{k+1}`. To get the book's
+        :math:`x_1, \\dots, x_L`, append one (zero) input sample and take ``x[1:]``.
 
         Parameters
         ----------
-        u : array_like, shape (L, m) or (L,) when m = 1
+        u : array_like, shape (L, H) or (L,) when H = 1
             Input sequence.
-        x0 : array_like, shape (n,), optional
+        x0 : array_like, shape (N,), optional
             Initial state :math:`x_0`; zeros by default.
 
         Returns
         -------
-        y : ndarray, shape (L, p)
-            Outputs :math:`y_k = \\bar C x_k + \\bar D u_k`, k = 0..L-1.
-        x : ndarray, shape (L, n)
-            States :math:`x_k`, k = 0..L-1 (``x[0] == x0``), as in ``scipy.signal.dlsim``.
+        y : ndarray, shape (L, P)
+            Outputs ``y[k] = C @ x[k] + D @ u[k]``.
+        x : ndarray, shape (L, N)
+            States ``x[k]`` :math:`= x_k`, :math:`k = 0, \\dots, L-1` (``x[0] == x0``).
         """
         u_arr = as_array(u, "u", ndim=(1, 2))
         L = u_arr.shape[0]

@@ -6,7 +6,7 @@ generated (:mod:`ssmlib.data`); with it, the official release files are read.
 
 What a run does: seeds python, numpy and torch; picks the device (CUDA, else
 CPU); builds an :class:`~ssmlib.lru.LRUClassifier` (or the small Transformer
-baseline :class:`TransformerClassifier`); optimizes with AdamW over
+baseline :class:`~ssmlib.transformer.TransformerClassifier`); optimizes with AdamW over
 :func:`~ssmlib.lru.lru_param_groups` (recurrent parameters: no weight decay, lr x
 ``lr_factor``) with linear warmup then cosine decay per step; evaluates on the
 validation set after every epoch, keeps the best-validation weights as
@@ -25,11 +25,10 @@ builds on. The learning rate given here is S5's ``lr_factor * ssm_lr_base`` (the
 rate of the non-recurrent parameters); the recurrent ones get ``lr_factor = 0.5``
 of it, the default of the minimal LRU reimplementation
 (``NicolasZucchet/minimal-LRU``, ``run_train.py``: "ssm lr = lr_factor * lr_base",
-default 0.5). The LRU ring settings ``r_min`` / ``max_phase`` per task could not
-be checked against the LRU paper's hyperparameter tables here (neither S5's
-scripts nor the minimal LRU repository list them); they are this module's
-choices and are marked UNVERIFIED in :data:`PRESETS`. S5 also uses bidirectional
-layers and BatchNorm; this LRU is causal.
+default 0.5). The LRU ring settings ``r_min`` / ``r_max`` / ``max_phase`` per task
+follow Table 8 of the LRU paper (and its section 3.4: the phase is restricted to
+``[0, pi/10]`` on Path-X only; every other task uses ``[0, 2 pi]``). S5 also uses
+bidirectional layers and BatchNorm; this LRU is causal.
 
 Runs that survive faults
 ------------------------
@@ -37,11 +36,23 @@ Runs that survive faults
 (everything needed to continue exactly: model, optimizer, schedule, RNG states,
 data order, step, metrics) and ``metrics.json`` (strict JSON) atomically into
 ``out_dir``. SIGINT/SIGTERM finish the current step, save, and raise
-:class:`TrainingInterrupted` (the CLI exits with status 130); ``resume=True``
+:class:`~ssmlib.runstate.TrainingInterrupted` (the CLI exits with status 130); ``resume=True``
 (``--resume``) continues bit for bit on the same device. A non-finite loss,
-gradient or parameter stops the run with :class:`TrainingDiverged`, naming the
-likely causes, and keeps the last good checkpoint. An ``out_dir`` that already
-holds a run is never overwritten silently (``--resume`` or ``--overwrite``).
+gradient or parameter stops the run with :class:`~ssmlib.runstate.TrainingDiverged`,
+naming the likely causes, and keeps the last good checkpoint. An ``out_dir`` that
+already holds a run is never overwritten silently (``--resume`` or ``--overwrite``).
+
+Where the pieces live
+---------------------
+This module holds the configuration (:class:`TrainConfig`, :data:`PRESETS`), the
+data and model builders, the loop (:func:`train`) and the command line
+(:func:`main`). The Transformer baseline is in :mod:`ssmlib.transformer`, the
+inference benchmark in :mod:`ssmlib.inference`, and the fault-tolerance pieces
+(atomic writes, RNG state, data fingerprint, stop signals, the exceptions,
+device choice) in :mod:`ssmlib.runstate`. Their public names are re-exported
+here: ``from ssmlib.train import TransformerClassifier, benchmark_inference,
+TrainingDiverged, TrainingInterrupted, request_stop, select_device, RUN_FILES``
+works as before.
 """
 
 from __future__ import annotations
@@ -49,7 +60,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import hashlib
 import json
 import math
 import os
@@ -57,7 +67,6 @@ import platform
 import random
 import signal
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -69,7 +78,25 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .lru import LRUClassifier, _check_input, lru_param_groups, masked_mean
+from .inference import benchmark_inference
+from .lru import LRUClassifier, lru_param_groups
+from .runstate import (
+    _STOP,
+    RUN_FILES,
+    TrainingDiverged,
+    TrainingInterrupted,
+    _atomic_write,
+    _data_fingerprint,
+    _json_safe,
+    _on_signal,
+    _prepare_out_dir,
+    _rng_state,
+    _set_rng_state,
+    _write_json,
+    request_stop,
+    select_device,
+)
+from .transformer import _MAX_SIZE, TransformerClassifier, _check_int  # noqa: F401 (re-export)
 
 __all__ = [
     "TrainConfig",
@@ -97,19 +124,19 @@ _MAX_SAMPLES = 10_000_000
 #: Paper-scale settings per task (see the module docstring for sources).
 PRESETS: dict[str, dict[str, Any]] = {
     # S5 run_lra_listops.sh: d_model 128, ssm_size 16, 8 layers, bsz 50, 40 epochs,
-    # ssm_lr 1e-3 x lr_factor 3, weight_decay 0.04, dropout 0. r_min/max_phase: UNVERIFIED.
+    # ssm_lr 1e-3 x lr_factor 3, weight_decay 0.04, dropout 0. Ring: LRU paper, Table 8.
     "listops": dict(d_model=128, d_state=16, n_layers=8, batch_size=50, epochs=40, lr=3e-3,
-                    weight_decay=0.04, dropout=0.0, norm="batch", r_min=0.0,
+                    weight_decay=0.04, dropout=0.0, norm="batch", r_min=0.0, r_max=0.99,
                     max_phase=2 * math.pi, min_length=500, max_length=2000),
     # S5 run_lra_pathfinder.sh: 192 / 256 / 6 layers, bsz 64, 200 epochs, ssm_lr 9e-4 x 5,
-    # weight_decay 0.03, dropout 0.05. r_min 0.9, max_phase pi/10: UNVERIFIED.
+    # weight_decay 0.03, dropout 0.05. Ring: LRU paper, Table 8 (full phase range).
     "pathfinder": dict(d_model=192, d_state=256, n_layers=6, batch_size=64, epochs=200,
                        lr=4.5e-3, weight_decay=0.03, dropout=0.05, norm="batch", r_min=0.9,
-                       max_phase=math.pi / 10, resolution=32),
+                       r_max=0.999, max_phase=2 * math.pi, resolution=32),
     # S5 run_lra_pathx.sh: 128 / 256 / 6 layers, bsz 32, 75 epochs, ssm_lr 6e-4 x 3,
-    # weight_decay 0.06, dropout 0. r_min 0.999, max_phase pi/10: UNVERIFIED.
+    # weight_decay 0.06, dropout 0. Ring: LRU paper, Table 8 and section 3.4 (phase pi/10).
     "pathx": dict(d_model=128, d_state=256, n_layers=6, batch_size=32, epochs=75, lr=1.8e-3,
-                  weight_decay=0.06, dropout=0.0, norm="batch", r_min=0.999,
+                  weight_decay=0.06, dropout=0.0, norm="batch", r_min=0.999, r_max=0.9999,
                   max_phase=math.pi / 10, resolution=128),
 }
 
@@ -252,33 +279,6 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def select_device(device: str | torch.device = "auto") -> torch.device:
-    """``"auto"``: CUDA when available, else CPU; otherwise ``torch.device(device)``.
-
-    Raises
-    ------
-    TypeError
-        If ``device`` is not a str or ``torch.device``.
-    ValueError
-        If ``device`` names no torch device, or CUDA is requested but unavailable.
-    """
-    if isinstance(device, torch.device):
-        dev = device
-    elif isinstance(device, str):
-        if device == "auto":
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        try:
-            dev = torch.device(device)
-        except (RuntimeError, ValueError) as exc:
-            raise ValueError(f"device must be 'auto' or a torch device name ('cpu', 'cuda', "
-                             f"'cuda:0', ...), got {device!r}") from exc
-    else:
-        raise TypeError(f"device must be a str or torch.device, got {type(device).__name__}")
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={str(device)!r} requested but CUDA is not available")
-    return dev
-
-
 def cosine_warmup(step: int, total: int, warmup: int) -> float:
     """Learning-rate multiplier: linear warmup to 1 over ``warmup`` steps, then cosine to 0.
 
@@ -300,14 +300,6 @@ def cosine_warmup(step: int, total: int, warmup: int) -> float:
         return (step + 1) / warmup
     progress = (step - warmup) / max(1, total - warmup)
     return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
-
-
-def _check_int(x: Any, name: str, minimum: int) -> int:
-    if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(x).__name__}")
-    if x < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {x}")
-    return int(x)
 
 
 def _check_config(cfg: Any, name: str = "cfg") -> "TrainConfig":
@@ -366,164 +358,6 @@ def _loader(ds: Any, batch_size: int, shuffle: bool, seed: int) -> torch.utils.d
     g = torch.Generator().manual_seed(seed)
     return torch.utils.data.DataLoader(ds, batch_size=batch_size, shuffle=shuffle,
                                        collate_fn=pad_collate, generator=g)
-
-
-# --- models ------------------------------------------------------------------------------
-class _AttentionBlock(nn.Module):
-    """Pre-norm Transformer block: causal multi-head attention + GELU MLP, both residual."""
-
-    def __init__(self, d_model: int, n_heads: int, dropout: float) -> None:
-        super().__init__()
-        self.n_heads = n_heads
-        self.norm1 = nn.LayerNorm(d_model)
-        self.qkv = nn.Linear(d_model, 3 * d_model)
-        self.proj = nn.Linear(d_model, d_model)
-        self.norm2 = nn.LayerNorm(d_model)
-        self.mlp = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(),
-                                 nn.Linear(4 * d_model, d_model))
-        self.drop = nn.Dropout(dropout)
-
-    def _heads(self, t: torch.Tensor) -> torch.Tensor:  # (B, L, H) -> (B, heads, L, H/heads)
-        B, L, H = t.shape
-        return t.view(B, L, self.n_heads, H // self.n_heads).transpose(1, 2)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        q, k, v = self.qkv(self.norm1(x)).chunk(3, dim=-1)
-        a = F.scaled_dot_product_attention(self._heads(q), self._heads(k), self._heads(v),
-                                           is_causal=True)
-        x = x + self.drop(self.proj(a.transpose(1, 2).reshape(x.shape)))
-        return x + self.drop(self.mlp(self.norm2(x)))
-
-    def step(self, x_t: torch.Tensor, cache: tuple | None) -> tuple[torch.Tensor, tuple]:
-        """One new token (B, H) attending over the cached keys/values (B, heads, L, H/heads)."""
-        q, k, v = self.qkv(self.norm1(x_t[:, None])).chunk(3, dim=-1)
-        q, k, v = self._heads(q), self._heads(k), self._heads(v)
-        if cache is not None:
-            k = torch.cat([cache[0], k], dim=2)
-            v = torch.cat([cache[1], v], dim=2)
-        a = F.scaled_dot_product_attention(q, k, v)  # the new token sees the whole context
-        x = x_t + self.drop(self.proj(a.transpose(1, 2).reshape(x_t.shape)))
-        return x + self.drop(self.mlp(self.norm2(x))), (k, v)
-
-
-class TransformerClassifier(nn.Module):
-    """A small causal Transformer baseline with the interface of :class:`~ssmlib.lru.LRUClassifier`.
-
-    Learned position embeddings (up to ``max_len``), ``n_layers`` pre-norm blocks,
-    masked mean pooling, linear decoder. :meth:`step` appends one token to a
-    key/value cache: its cost grows with the context length, unlike the LRU's.
-
-    Parameters
-    ----------
-    n_classes : int
-        Number of output classes (>= 2).
-    d_model : int
-        Width, divisible by ``n_heads``.
-    n_layers, n_heads : int
-        Number of blocks and of attention heads (>= 1).
-    vocab_size : int, optional
-        Token input: an embedding with ``pad_id`` as padding.
-    d_input : int, optional
-        Continuous input: a linear encoder. Give exactly one of the two.
-    max_len : int
-        Longest sequence (number of position embeddings).
-    dropout : float
-        In [0, 1).
-    pad_id : int
-        Padding token id, in ``[0, vocab_size)``.
-    """
-
-    def __init__(self, n_classes: int, d_model: int = 64, n_layers: int = 2, n_heads: int = 4, *,
-                 vocab_size: int | None = None, d_input: int | None = None, max_len: int = 4096,
-                 dropout: float = 0.0, pad_id: int = 0) -> None:
-        super().__init__()
-        _check_int(n_classes, "n_classes", 2)
-        _check_int(d_model, "d_model", 1)
-        _check_int(n_layers, "n_layers", 1)
-        _check_int(n_heads, "n_heads", 1)
-        _check_int(max_len, "max_len", 1)
-        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)):
-            raise TypeError(f"dropout must be a real number, got {type(dropout).__name__}")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
-        if (vocab_size is None) == (d_input is None):
-            raise ValueError("give exactly one of vocab_size (tokens) and d_input (continuous)")
-        if vocab_size is not None:
-            _check_int(vocab_size, "vocab_size", 2)
-            _check_int(pad_id, "pad_id", 0)
-            if pad_id >= vocab_size:
-                raise ValueError(f"pad_id must be a token id in [0, vocab_size={vocab_size}), "
-                                 f"got {pad_id}")
-        else:
-            _check_int(d_input, "d_input", 1)
-        if d_model % n_heads:
-            raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
-        self.tokens = vocab_size is not None
-        self.vocab_size = vocab_size
-        self.d_input = d_input
-        self.encoder = (nn.Embedding(vocab_size, d_model, padding_idx=pad_id) if self.tokens
-                        else nn.Linear(d_input, d_model))
-        self.pos = nn.Embedding(max_len, d_model)
-        self.max_len = max_len
-        self.blocks = nn.ModuleList(_AttentionBlock(d_model, n_heads, dropout) for _ in range(n_layers))
-        self.norm = nn.LayerNorm(d_model)
-        self.decoder = nn.Linear(d_model, n_classes)
-
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        """Per-step features (B, L, d_model) of token ids (B, L) or features (B, L, d_input)."""
-        _check_input(x, "x", self.tokens, self.vocab_size, self.d_input, 2)
-        L = x.shape[1]
-        if L > self.max_len:
-            raise ValueError(f"x: sequence length {L} exceeds max_len={self.max_len}")
-        h = self.encoder(x) + self.pos(torch.arange(L, device=x.device))
-        for block in self.blocks:
-            h = block(h)
-        return self.norm(h)
-
-    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
-        """Class logits.
-
-        Parameters
-        ----------
-        x : Tensor
-            Token ids (B, L) long, or features (B, L, d_input) float; ``L <= max_len``.
-        mask : Tensor, shape (B, L), bool, optional
-            True at real (non-padding) steps. Attention is causal, so right
-            padding never changes the features of real steps; the mask only
-            excludes padding from the mean.
-
-        Returns
-        -------
-        Tensor, shape (B, n_classes)
-        """
-        return self.decoder(masked_mean(self.features(x), mask))
-
-    def step(self, x_t: torch.Tensor, caches: list | None = None, position: int = 0
-             ) -> tuple[torch.Tensor, list]:
-        """Features of one new token at ``position`` given per-layer key/value caches.
-
-        Parameters
-        ----------
-        x_t : Tensor
-            Token ids (B,) or features (B, d_input).
-        caches : list of (keys, values), optional
-            One pair per block, each (B, n_heads, position, d_model / n_heads).
-        position : int
-            Index of the new token, in ``[0, max_len)``.
-        """
-        _check_input(x_t, "x_t", self.tokens, self.vocab_size, self.d_input, 1)
-        position = _check_int(position, "position", 0)
-        if position >= self.max_len:
-            raise ValueError(f"position must be < max_len={self.max_len}, got {position}")
-        if caches is not None and (not isinstance(caches, (list, tuple))
-                                   or len(caches) != len(self.blocks)):
-            raise ValueError(f"caches must be a list with one (keys, values) pair per block "
-                             f"({len(self.blocks)})")
-        h = self.encoder(x_t) + self.pos.weight[position]
-        caches = list(caches) if caches is not None else [None] * len(self.blocks)
-        for i, block in enumerate(self.blocks):
-            h, caches[i] = block.step(h, caches[i])
-        return self.norm(h), caches
 
 
 def build_model(cfg: TrainConfig, meta: dict) -> nn.Module:
@@ -607,140 +441,8 @@ def _device_info(device: torch.device) -> dict[str, Any]:
     return info
 
 
-class TrainingDiverged(FloatingPointError):
-    """The loss, the gradients or the parameters became non-finite.
-
-    ``metrics`` holds the run up to that point (also written to ``metrics.json``
-    when there is an output directory); the checkpoints of the last completed
-    epoch are kept.
-    """
-
-    def __init__(self, message: str, metrics: dict | None = None) -> None:
-        super().__init__(message)
-        self.metrics = metrics
-
-
-class TrainingInterrupted(KeyboardInterrupt):
-    """SIGINT/SIGTERM (or :func:`request_stop`) stopped a run after a complete step.
-
-    The resumable state (``state.pt``) and ``metrics.json`` (status
-    ``"interrupted"``) were written first when there is an output directory;
-    continue with ``train(..., resume=True)`` / ``--resume``.
-    """
-
-    def __init__(self, message: str, metrics: dict | None = None) -> None:
-        super().__init__(message)
-        self.metrics = metrics
-
-
-_STOP: dict[str, str | None] = {"reason": None}
-
-
-def request_stop(reason: str = "request_stop") -> None:
-    """Ask a running :func:`train` to stop after the current step (as SIGINT does)."""
-    _STOP["reason"] = str(reason)
-
-
-def _on_signal(signum: int, frame: Any) -> None:  # pragma: no cover - exercised via signals
-    if _STOP["reason"] is not None:  # a second signal: stop at once
-        raise KeyboardInterrupt
-    _STOP["reason"] = signal.Signals(signum).name
-
-
-def _json_safe(obj: Any) -> Any:
-    """Replace non-finite floats by None so the result is strictly valid JSON."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {str(k): _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_safe(v) for v in obj]
-    if isinstance(obj, (np.floating, np.integer)):
-        return _json_safe(obj.item())
-    if isinstance(obj, os.PathLike):
-        return os.fspath(obj)
-    return obj
-
-
-def _atomic_write(path: Path, write: Any) -> None:
-    """Write ``path`` via a temporary file in the same directory and ``os.replace``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _write_json(path: Path, obj: Any) -> None:
-    text = json.dumps(_json_safe(obj), indent=2, allow_nan=False)
-    _atomic_write(path, lambda f: f.write(text.encode("utf-8")))
-
-
-def _rng_state() -> dict[str, Any]:
-    np_state = np.random.get_state(legacy=False)
-    state = {"python": random.getstate(), "torch": torch.get_rng_state(),
-             "numpy": {"bit_generator": np_state["bit_generator"],
-                       "key": torch.from_numpy(np.asarray(np_state["state"]["key"]).astype(np.int64)),
-                       "pos": int(np_state["state"]["pos"]),
-                       "has_gauss": int(np_state["has_gauss"]),
-                       "gauss": float(np_state["gauss"])},
-             "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
-    return state
-
-
-def _set_rng_state(state: dict[str, Any]) -> None:
-    version, internal, gauss = state["python"]
-    random.setstate((version, tuple(internal), gauss))
-    torch.set_rng_state(state["torch"])
-    n = state["numpy"]
-    np.random.set_state({"bit_generator": n["bit_generator"],
-                         "state": {"key": n["key"].numpy().astype(np.uint32), "pos": n["pos"]},
-                         "has_gauss": n["has_gauss"], "gauss": n["gauss"]})
-    if state["cuda"] and torch.cuda.is_available() and len(state["cuda"]) == torch.cuda.device_count():
-        torch.cuda.set_rng_state_all(state["cuda"])
-
-
-def _data_fingerprint(sets: Sequence[Any]) -> str:
-    """SHA-256 of the split sizes and labels: a resumed run must see the same data."""
-    h = hashlib.sha256()
-    for ds in sets:
-        labels = np.asarray(ds.labels, dtype=np.int64)
-        h.update(str(len(labels)).encode())
-        h.update(labels.tobytes())
-    return h.hexdigest()
-
-
 #: Fields that may differ between a run and its resumption (they do not change the result).
 _RESUME_FREE = ("progress", "device", "num_threads", "time_limit_s", "out_dir")
-
-#: Files a run writes into ``out_dir``.
-RUN_FILES = ("metrics.json", "checkpoint.pt", "state.pt")
-
-
-def _prepare_out_dir(out_dir: Path, resume: bool, overwrite: bool) -> None:
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ValueError(f"out_dir must be a directory, got the file {out_dir}")
-    existing = [n for n in RUN_FILES if (out_dir / n).exists()]
-    if resume:
-        if not (out_dir / "state.pt").exists():
-            raise FileNotFoundError(f"resume: no state.pt in out_dir={str(out_dir)!r} "
-                                    "(nothing to resume; drop resume to start a new run)")
-        return
-    if existing and not overwrite:
-        raise FileExistsError(
-            f"out_dir={str(out_dir)!r} already holds a run ({', '.join(existing)}); "
-            "pass resume=True (--resume) to continue it or overwrite=True (--overwrite) "
-            "to replace it")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for n in existing:
-        (out_dir / n).unlink()
-
 
 def _config_from(config: Any, overrides: dict[str, Any]) -> "TrainConfig":
     if config is None:
@@ -774,7 +476,8 @@ def train(config: TrainConfig | dict | None = None, *, resume: bool = False,
         metrics are restored, so an interrupted and resumed run gives the same
         numbers as one that was never interrupted (on the same device). The
         config must match the stored one except for ``progress``, ``device``,
-        ``num_threads`` and ``time_limit_s``.
+        ``num_threads`` and ``time_limit_s``. A run that ended (all epochs, or
+        stopped by ``max_steps`` / ``time_limit_s``) cannot be resumed.
     overwrite : bool
         Replace a run already in ``out_dir``. Without ``resume`` or
         ``overwrite``, an ``out_dir`` holding a run raises ``FileExistsError``.
@@ -801,11 +504,13 @@ def train(config: TrainConfig | dict | None = None, *, resume: bool = False,
         ``"diverged"``) is written; the checkpoints of the last completed epoch
         are kept.
     TrainingInterrupted
-        SIGINT/SIGTERM or :func:`request_stop`: the current step finished, the
+        SIGINT/SIGTERM or :func:`~ssmlib.runstate.request_stop`: the current step finished, the
         state and ``metrics.json`` (status ``"interrupted"``) were written.
     FileExistsError
         ``out_dir`` holds a run and neither ``resume`` nor ``overwrite`` is set.
 
+    Notes
+    -----
     Files written to ``out_dir`` (atomically: temporary file, then ``os.replace``):
     ``checkpoint.pt`` (best-validation ``state_dict``), ``state.pt`` (everything
     needed to resume; load with ``torch.load(..., weights_only=True)``) and
@@ -827,7 +532,7 @@ def train(config: TrainConfig | dict | None = None, *, resume: bool = False,
     if resume:
         saved = torch.load(out_dir / "state.pt", map_location="cpu", weights_only=True)
         old = saved["config"]
-        diff = sorted(k for k, v in dataclasses.asdict(cfg).items()
+        diff = sorted(k for k, v in _json_safe(dataclasses.asdict(cfg)).items()
                       if k not in _RESUME_FREE and old.get(k) != v)
         if diff:
             raise ValueError(f"resume: config differs from the stored run in {diff} "
@@ -901,9 +606,13 @@ def train(config: TrainConfig | dict | None = None, *, resume: bool = False,
     def snapshot(epoch: int, batch: int, status: str, finished: bool) -> None:
         if state_path is None:
             return
-        state = {"format": 1, "config": dataclasses.asdict(cfg), "data_fingerprint": fingerprint,
-                 "model": model.state_dict(), "optimizer": opt.state_dict(),
-                 "scheduler": sched.state_dict(), "rng": _rng_state(),
+        state = {"format": 1, "config": _json_safe(dataclasses.asdict(cfg)),
+                 "data_fingerprint": fingerprint,
+                 "data": {"source": meta["source"], "sizes": list(meta["sizes"]),
+                          "n_classes": meta["n_classes"]},
+                 "model": model.state_dict(),
+                 "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                 "rng": _rng_state(),
                  "loader_generator": epoch_gen_state if epoch_gen_state is not None
                  else train_loader.generator.get_state(),
                  "epoch": epoch, "batch": batch, "step": step, "epoch_sums": list(sums),
@@ -1033,6 +742,8 @@ def train(config: TrainConfig | dict | None = None, *, resume: bool = False,
                             "train_accuracy": sums[1] / seen if seen else None,
                             "val_loss": val["loss"], "val_accuracy": val["accuracy"],
                             "seconds": time.perf_counter() - t_ep})
+            if "reason" in val:  # None values above: say why
+                history[-1]["val_reason"] = val["reason"]
             # best validation accuracy; with no validation data, the latest weights
             if val["accuracy"] is None or best_val is None or val["accuracy"] > best_val:
                 best_val, best_epoch = val["accuracy"], epoch + 1
@@ -1064,106 +775,6 @@ def train(config: TrainConfig | dict | None = None, *, resume: bool = False,
     if metrics_path is not None:
         _write_json(metrics_path, metrics)
     return metrics
-
-
-# --- inference benchmark -------------------------------------------------------------------
-def _state_bytes(obj: Any) -> int:
-    if isinstance(obj, torch.Tensor):
-        return obj.numel() * obj.element_size()
-    if isinstance(obj, (list, tuple)):
-        return sum(_state_bytes(o) for o in obj)
-    return 0
-
-
-def _timeit(fn, repeats: int, device: torch.device) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-        t = time.perf_counter()
-        fn()
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-        times.append(time.perf_counter() - t)
-    return float(np.median(times))
-
-
-def _peak_cuda(fn, device: torch.device) -> int | None:
-    if device.type != "cuda":
-        return None
-    torch.cuda.synchronize(device)
-    torch.cuda.reset_peak_memory_stats(device)
-    base = torch.cuda.memory_allocated(device)
-    fn()
-    torch.cuda.synchronize(device)
-    return int(torch.cuda.max_memory_allocated(device) - base)
-
-
-@torch.no_grad()
-def benchmark_inference(lengths: Sequence[int], *, d_model: int = 64, d_state: int = 64,
-                        n_layers: int = 2, n_heads: int = 4, batch: int = 1, vocab_size: int = 18,
-                        repeats: int = 10, device: str = "cpu", seed: int = 0) -> list[dict]:
-    """Measure LRU vs Transformer inference cost at each context length.
-
-    For every ``L`` in ``lengths``, with models of the same width ``d_model`` and
-    depth:
-
-    * ``*_step_s``: median wall time of producing the features of one new token
-      after a context of ``L`` tokens: :meth:`LRUClassifier.step` from a state of
-      shape (B, N) per layer, vs :meth:`TransformerClassifier.step` attending over
-      a key/value cache of ``L`` entries per layer;
-    * ``*_state_bytes``: bytes of the tensors carried between steps (the LRU
-      states; the Transformer's caches), measured from the actual tensors;
-    * ``*_seq_s``: median wall time of one forward pass over the whole sequence
-      (parallel scan vs causal attention);
-    * ``*_seq_peak_bytes``: on CUDA, the peak extra memory allocated by that pass
-      (``torch.cuda.max_memory_allocated``); None on CPU.
-
-    States and caches are filled with random values of the right shape: the cost
-    of a step does not depend on their content.
-    """
-    if isinstance(lengths, (str, bytes)) or not hasattr(lengths, "__iter__"):
-        raise TypeError(f"lengths must be a non-empty sequence of ints, got {lengths!r}")
-    lengths = list(lengths)
-    if not lengths:
-        raise TypeError("lengths must be a non-empty sequence of ints, got an empty one")
-    for L in lengths:
-        _check_int(L, "lengths", 1)
-        if L > 1_000_000:
-            raise ValueError(f"lengths must be <= 1000000 (memory), got {L}")
-    for name, v, lo in (("d_model", d_model, 1), ("d_state", d_state, 1), ("n_layers", n_layers, 1),
-                        ("n_heads", n_heads, 1), ("batch", batch, 1), ("vocab_size", vocab_size, 2),
-                        ("repeats", repeats, 1), ("seed", seed, 0)):
-        _check_int(v, name, lo)
-    if d_model % n_heads:
-        raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
-    dev = select_device(device)
-    torch.manual_seed(seed)
-    lru = LRUClassifier(2, d_model, d_state, n_layers, vocab_size=vocab_size).to(dev).eval()
-    tf = TransformerClassifier(2, d_model, n_layers, n_heads, vocab_size=vocab_size,
-                               max_len=max(lengths) + 1).to(dev).eval()
-    rows = []
-    for L in lengths:
-        L = int(L)
-        x = torch.randint(1, vocab_size, (batch, L), device=dev)
-        x_t = x[:, -1]
-        states = [torch.randn(batch, d_state, dtype=torch.complex64, device=dev)
-                  for _ in range(n_layers)]
-        hd = d_model // n_heads
-        caches = [(torch.randn(batch, n_heads, L, hd, device=dev),
-                   torch.randn(batch, n_heads, L, hd, device=dev)) for _ in range(n_layers)]
-        row = {"length": L, "batch": batch, "device": str(dev)}
-        row["lru_step_s"] = _timeit(lambda: lru.step(x_t, states), repeats, dev)
-        row["tf_step_s"] = _timeit(lambda: tf.step(x_t, caches, position=L), repeats, dev)
-        row["lru_state_bytes"] = _state_bytes(states)
-        row["tf_state_bytes"] = _state_bytes(caches)
-        row["lru_seq_s"] = _timeit(lambda: lru.features(x), max(1, repeats // 3), dev)
-        row["tf_seq_s"] = _timeit(lambda: tf.features(x), max(1, repeats // 3), dev)
-        row["lru_seq_peak_bytes"] = _peak_cuda(lambda: lru.features(x), dev)
-        row["tf_seq_peak_bytes"] = _peak_cuda(lambda: tf.features(x), dev)
-        rows.append(row)
-    return rows
 
 
 # --- command line ---------------------------------------------------------------------------

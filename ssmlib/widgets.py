@@ -135,6 +135,28 @@ def _palette_png(png: bytes) -> bytes:
     return data if len(data) < len(png) else png
 
 
+@contextlib.contextmanager
+def style_context(rc: Mapping[str, Any]) -> Iterator[None]:
+    """``matplotlib.rc_context(rc)`` that leaves pyplot's backend state alone.
+
+    ``rc_context`` restores every rcParam on exit, ``interactive`` included. When the
+    first figure of a Jupyter session is created inside it, the inline backend turns
+    interactive mode on during that creation and ``rc_context`` then turns it off
+    again: every later figure of the notebook silently stops displaying. So the
+    backend is resolved before entering, and the interactive flag as it stands at the
+    end of the block is kept.
+    """
+    import matplotlib
+
+    matplotlib.get_backend()  # resolve (and set up) the backend outside the context
+    with matplotlib.rc_context(rc):
+        try:
+            yield
+        finally:
+            interactive = matplotlib.is_interactive()
+    matplotlib.interactive(interactive)
+
+
 @dataclass
 class Param:
     """One continuous (or integer) quantity: a slider.
@@ -463,9 +485,7 @@ class Explorer:
         if self.rc is None:
             yield
             return
-        import matplotlib
-
-        with matplotlib.rc_context(self.rc):
+        with style_context(self.rc):
             yield
 
     def _top(self, p: Param, values: Mapping[str, Any]) -> float | None:

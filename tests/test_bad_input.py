@@ -8,7 +8,10 @@ size, an empty array) and requires either
 * a result whose arrays are all finite (the bad value happened to be acceptable),
 
 never another exception, a NaN/inf result, or a hang (sizes are capped so each call is fast).
-Property-based tests (hypothesis) at the end check the error contract on random values.
+The same walk runs over the torch side (scans, the LRU, data, training helpers: tensors are
+also replaced by NaN/inf tensors, numpy arrays and wrong shapes), followed by hand-written
+cases and every field of ``TrainConfig``. Property-based tests (hypothesis; skipped when it is
+not installed) at the end check the error contract on random values.
 """
 
 from __future__ import annotations

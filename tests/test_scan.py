@@ -375,13 +375,15 @@ def test_scan_levels_explorer_driven_from_code():
     box = ex.widget()
     ax = ex.fig.axes[0]
     assert "level 0" in ax.get_title() and "Hillis-Steele" in ax.get_title()
-    box.children[1].value = 3.0
+    box.children[1].value = 3
     labels = [t.get_text() for t in ax.texts if t.get_text()]  # (arrows are empty annotations)
     assert labels == ["0"] + [f"0:{k}" for k in range(1, 8)]
-    box.children[0].value = 1.0  # Blelloch, level 3: end of the up-sweep
+    assert box.children[1].max == 3  # Hillis-Steele on 8 elements has 3 levels
+    box.children[0].value = "blelloch"  # Blelloch, level 3: end of the up-sweep
+    assert box.children[1].max == 6
     assert "Blelloch" in ax.get_title() and "up-sweep" in ax.get_title()
     assert [t.get_text() for t in ax.texts if t.get_text()][-1] == "0:7"
-    assert len(ex.frames()) == 2 * 7
+    assert len(ex.frames()) == (3 + 1) + (6 + 1)
 
 
 # --- the benchmark script ------------------------------------------------------

@@ -145,3 +145,25 @@ def test_overflow_and_empty_input_are_reported():
         map_eigenvalues([800.0 + 1.0j], 1.0)  # exp(800) > 1.8e308
     with pytest.raises(ValueError, match="eigs must contain at least one"):
         euler_stable_step([])
+
+
+@pytest.mark.parametrize(
+    "spelling, closed_form",
+    [
+        ("ZOH", lambda z: np.exp(z)),
+        ("Tustin", lambda z: (1 + z / 2) / (1 - z / 2)),  # scipy's name for bilinear
+        ("BILINEAR", lambda z: (1 + z / 2) / (1 - z / 2)),
+        ("forward_diff", lambda z: 1 + z),  # scipy's name for forward Euler
+        ("Euler", lambda z: 1 + z),
+    ],
+)
+def test_map_eigenvalues_accepts_the_method_names_of_discretize(spelling, closed_form):
+    # Same spellings as sl.discretize (any case, scipy's aliases); oracle: the closed-form map.
+    s = np.array([-1.0 + 2.0j, -0.3, -5.0 - 0.5j])
+    dt = 0.1
+    np.testing.assert_allclose(map_eigenvalues(s, dt, spelling), closed_form(s * dt),
+                               rtol=1e-14)
+    with pytest.raises(TypeError, match="method"):
+        map_eigenvalues(s, dt, 3)
+    with pytest.raises(ValueError, match="foh"):  # a scipy-only method is named in the message
+        map_eigenvalues(s, dt, "foh")

@@ -240,6 +240,7 @@ def test_overwrite_replaces_a_run(tmp_path):
 def test_empty_validation_split_gives_null_with_reason(tmp_path):
     m = T.train(T.TrainConfig(**{**TINY, "n_val": 0}, out_dir=str(tmp_path)))
     assert m["history"][0]["val_accuracy"] is None and m["val_accuracy"] is None
+    assert m["history"][0]["val_reason"] == "empty split"
     assert m["data"]["majority_accuracy"]["val"] is None
     on_disk = _strict_json(tmp_path / "metrics.json")
     assert on_disk["test"]["accuracy"] is not None
@@ -260,3 +261,10 @@ def test_cli_bad_values_are_usage_errors(tmp_path, capsys):
             "--epochs", "1", "--no-progress", "--out-dir", str(tmp_path)]
     assert T.main(args) == 2 and "already holds a run" in capsys.readouterr().err
     assert T.main(args + ["--overwrite"]) == 0
+
+
+def test_resume_with_a_pathlike_out_dir(tmp_path):
+    cfg = T.TrainConfig(**RESUMABLE, out_dir=tmp_path / "run")  # a Path, not a str
+    with pytest.raises(T.TrainingInterrupted):
+        T.train(cfg, on_step=lambda s, l: T.request_stop() if s == 2 else None)
+    assert T.train(cfg, resume=True)["status"] == "completed"

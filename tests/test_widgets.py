@@ -334,3 +334,44 @@ def test_show_in_a_plain_script_shows_the_figure(tmp_path):
     assert "VBox" not in proc.stdout
     assert "No Jupyter kernel: showing the figure" in proc.stdout
     assert "SHOWN [[1]]" in proc.stdout  # plt.show() was called with the explorer's figure
+
+
+def test_style_context_keeps_the_interactive_flag_set_inside_it():
+    """rc_context would undo the inline backend's `interactive(True)` made on the first figure."""
+    import matplotlib
+
+    from ssmlib.widgets import style_context
+
+    before = matplotlib.is_interactive()
+    try:
+        matplotlib.interactive(False)
+        with style_context({"font.size": 11}):
+            matplotlib.interactive(True)  # what the inline backend does on the first figure
+        assert matplotlib.is_interactive()
+    finally:
+        matplotlib.interactive(before)
+
+
+def test_figures_after_a_first_explorer_still_display_in_a_kernel(tmp_path):
+    """Regression: a notebook whose first figure is an explorer lost every later inline figure."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import ssmlib as sl, matplotlib.pyplot as plt\n"
+            "ex = sl.explorers.spring_mass_damper_explorer()"
+        ),
+        nbformat.v4.new_code_cell("fig, ax = plt.subplots(); ax.plot([1, 2, 3])"),
+    ]
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    old = os.environ.copy()
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    pngs = [sum("image/png" in o.get("data", {}) for o in c.outputs) for c in nb.cells]
+    assert pngs[1] == 1, f"the figure after the explorer was not displayed: {pngs}"

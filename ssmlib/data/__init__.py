@@ -71,8 +71,16 @@ def pad_collate(batch: Sequence[tuple[Any, int]], pad_value: float = 0):
     """
     import torch
 
+    if isinstance(batch, (str, bytes)) or not hasattr(batch, "__len__"):
+        raise TypeError(f"batch must be a sequence of (x, label) pairs, got {type(batch).__name__}")
     if len(batch) == 0:
         raise ValueError("batch must not be empty")
+    if isinstance(pad_value, bool) or not isinstance(pad_value, (int, float)):
+        raise TypeError(f"pad_value must be a number, got {type(pad_value).__name__}")
+    for k, item in enumerate(batch):
+        if not isinstance(item, (tuple, list)) or len(item) != 2 \
+                or not isinstance(item[0], torch.Tensor):
+            raise TypeError(f"batch[{k}] must be an (x, label) pair with x a torch.Tensor")
     xs = [item[0] for item in batch]
     if any(x.ndim not in (1, 2) or x.shape[0] == 0 for x in xs):
         raise ValueError("batch: every x must have shape (L,) or (L, d) with L >= 1")

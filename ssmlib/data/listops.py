@@ -95,6 +95,9 @@ DIGITS = tuple(str(d) for d in range(10))
 #: Vocabulary: index 0 is padding; the parentheses are present but unused by default.
 VOCAB = ("<pad>",) + DIGITS + OPERATORS + (END, "(", ")")
 
+#: Largest number of samples :func:`generate_listops` draws in one call.
+_MAX_SAMPLES = 1_000_000
+
 # A tree is either an int (a digit) or a tuple (operator, [children...]).
 Tree = Union[int, tuple]
 
@@ -237,7 +240,13 @@ def evaluate(source: str | Sequence[str]) -> int:
         For an unknown token, an unbalanced ``]``, an operator without
         arguments, or an expression that is not exactly one value.
     """
-    tokens = source.split() if isinstance(source, str) else list(source)
+    if isinstance(source, str):
+        tokens = source.split()
+    elif isinstance(source, (list, tuple)) and all(isinstance(t, str) for t in source):
+        tokens = list(source)
+    else:
+        raise TypeError(f"source must be a str or a sequence of str tokens, "
+                        f"got {type(source).__name__}")
     stack: list[tuple[str, list[int]]] = []
     result: int | None = None
     for tok in tokens:
@@ -325,8 +334,8 @@ class ListOpsTokenizer:
             For an id outside ``[0, vocab_size)`` (naming it).
         """
         out = []
-        if isinstance(ids, (str, bytes)):
-            raise TypeError("ids must be an iterable of int token ids, not a str")
+        if isinstance(ids, (str, bytes)) or not hasattr(ids, "__iter__"):
+            raise TypeError(f"ids must be an iterable of int token ids, got {type(ids).__name__}")
         for i in ids:
             if isinstance(i, bool):
                 raise TypeError("ids must be integers, got bool")
@@ -383,16 +392,24 @@ def generate_listops(
     """
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
         raise ValueError(f"n must be a non-negative int, got {n!r}")
-    if not (isinstance(min_length, (int, np.integer)) and isinstance(max_length, (int, np.integer))):
-        raise TypeError("min_length and max_length must be ints")
+    if n > _MAX_SAMPLES:
+        raise ValueError(f"n must be <= {_MAX_SAMPLES} (the LRA release has 100000), got {n}")
+    for name, value in (("min_length", min_length), ("max_length", max_length),
+                        ("max_depth", max_depth), ("max_args", max_args)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
     if min_length < 0 or max_length <= min_length + 1:
         raise ValueError(
             f"need 0 <= min_length and min_length + 1 < max_length, got {min_length}, {max_length}"
         )
-    if max_depth < 1:
-        raise ValueError(f"max_depth must be >= 1, got {max_depth}")
-    if max_args < 2:
-        raise ValueError(f"max_args must be >= 2, got {max_args}")
+    if max_length > 1_000_000:
+        raise ValueError(f"max_length must be <= 1000000, got {max_length}")
+    if not 1 <= max_depth <= 100:  # recursion depth of the generator
+        raise ValueError(f"max_depth must be in [1, 100], got {max_depth}")
+    if not 2 <= max_args <= 1000:
+        raise ValueError(f"max_args must be in [2, 1000], got {max_args}")
+    if isinstance(operator_prob, bool) or not isinstance(operator_prob, (int, float, np.floating)):
+        raise TypeError(f"operator_prob must be a real number, got {type(operator_prob).__name__}")
     if not 0.0 <= operator_prob <= 1.0:
         raise ValueError(f"operator_prob must be in [0, 1], got {operator_prob}")
     if max_tries is not None:
@@ -580,8 +597,9 @@ class ListOpsDataset:
                 raise TypeError(f"max_len must be an int or None, got {type(max_len).__name__}")
             if max_len < 1:
                 raise ValueError(f"max_len must be >= 1, got {max_len}")
-        if isinstance(samples, (str, bytes)):
-            raise TypeError("samples must be a sequence of (source, label) pairs, not a str")
+        if isinstance(samples, (str, bytes)) or not hasattr(samples, "__iter__"):
+            raise TypeError(f"samples must be a sequence of (source, label) pairs, "
+                            f"got {type(samples).__name__}")
         self.items: list[_Item] = []
         for k, sample in enumerate(samples):
             if not isinstance(sample, (tuple, list)) or len(sample) != 2:

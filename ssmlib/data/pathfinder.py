@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -101,6 +101,16 @@ class PathfinderConfig:
     min_separation: float = 2.0
 
     def __post_init__(self) -> None:
+        for f in fields(self):
+            v = getattr(self, f.name)
+            integral = f.type in ("int", int)
+            ok = (isinstance(v, (int, np.integer)) if integral
+                  else isinstance(v, (int, float, np.integer, np.floating)))
+            if isinstance(v, bool) or not ok:
+                raise TypeError(f"{f.name} must be {'an int' if integral else 'a real number'}, "
+                                f"got {type(v).__name__}")
+            if not integral and not math.isfinite(v):
+                raise ValueError(f"{f.name} must be finite, got {v}")
         if not isinstance(self.resolution, (int, np.integer)) or self.resolution < 8:
             raise ValueError(f"resolution must be an int >= 8, got {self.resolution!r}")
         for name in ("n_paddles", "distractor_paddles"):
@@ -300,9 +310,14 @@ def generate_pathfinder(
     """
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
         raise ValueError(f"n must be a non-negative int, got {n!r}")
+    if config is not None and not isinstance(config, PathfinderConfig):
+        raise TypeError(f"config must be a PathfinderConfig, got {type(config).__name__}")
     if config is None:
-        if not isinstance(resolution, (int, np.integer)) or resolution < 8:
+        if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) \
+                or resolution < 8:
             raise ValueError(f"resolution must be an int >= 8, got {resolution!r}")
+        if resolution > 1024:
+            raise ValueError(f"resolution must be <= 1024, got {resolution}")
         if resolution in PRESETS:
             config = PRESETS[resolution]
         else:
@@ -314,6 +329,9 @@ def generate_pathfinder(
                 marker_radius=base.marker_radius * s, min_separation=base.min_separation * s,
             )
     cfg = config
+    if n * cfg.resolution**2 > 2_000_000_000:
+        raise ValueError(f"n * resolution**2 = {n * cfg.resolution**2} bytes of images is more "
+                         f"than 2e9 (memory); got n={n}, resolution={cfg.resolution}")
     from .._validation import as_rng
 
     rng = as_rng(seed, "seed")
@@ -379,7 +397,8 @@ def write_pathfinder_tree(
     if images.ndim != 3 or images.dtype != np.uint8:
         raise ValueError(f"images must be uint8 of shape (n, R, R), got {images.dtype} {images.shape}")
     if labels.shape != (images.shape[0],):
-        raise ValueError(f"labels must have shape ({images.shape[0]},), got {labels.shape}")
+        raise ValueError(f"labels must have shape (n,) = ({images.shape[0]},) to match images, "
+                             f"got {labels.shape}")
     if not np.issubdtype(labels.dtype, np.integer) and labels.dtype != bool:
         raise TypeError(f"labels must be integers 0/1, got dtype {labels.dtype}")
     if labels.size and not np.isin(labels, (0, 1)).all():
@@ -571,6 +590,8 @@ def split_indices(n: int, fractions: Sequence[float] = (0.8, 0.1, 0.1),
         raise TypeError(f"n must be an int, got {type(n).__name__}")
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
+    if n > 10**9:
+        raise ValueError(f"n must be <= 10**9 (memory), got {n}")
     try:
         fr = np.asarray(fractions, dtype=float)
     except (TypeError, ValueError):
@@ -597,7 +618,8 @@ class PathfinderDataset:
         if images.ndim != 3:
             raise ValueError(f"images must have shape (n, R, R), got {images.shape}")
         if labels.shape != (images.shape[0],):
-            raise ValueError(f"labels must have shape ({images.shape[0]},), got {labels.shape}")
+            raise ValueError(f"labels must have shape (n,) = ({images.shape[0]},) to match images, "
+                             f"got {labels.shape}")
         if not np.issubdtype(labels.dtype, np.integer) and labels.dtype != bool:
             raise TypeError(f"labels must be integers 0/1, got dtype {labels.dtype}")
         if labels.size and not np.isin(labels, (0, 1)).all():

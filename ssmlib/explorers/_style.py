@@ -45,7 +45,6 @@ def subplots(nrows: int = 1, ncols: int = 1, *, height: float = 3.2,
              width_ratios: Sequence[float] | None = None,
              height_ratios: Sequence[float] | None = None, **kwargs: Any):
     """``plt.subplots`` at the explorers' width, with constrained layout and :data:`RC`."""
-    import matplotlib
     import matplotlib.pyplot as plt
 
     gridspec_kw = dict(kwargs.pop("gridspec_kw", {}))
@@ -53,7 +52,9 @@ def subplots(nrows: int = 1, ncols: int = 1, *, height: float = 3.2,
         gridspec_kw["width_ratios"] = list(width_ratios)
     if height_ratios is not None:
         gridspec_kw["height_ratios"] = list(height_ratios)
-    with matplotlib.rc_context(RC):
+    from ..widgets import style_context
+
+    with style_context(RC):
         return plt.subplots(nrows, ncols, figsize=(WIDTH, height), layout="constrained",
                             gridspec_kw=gridspec_kw or None, **kwargs)
 

@@ -242,6 +242,12 @@ def scan(
 
 def _all_finite(x: torch.Tensor) -> bool:
     with torch.no_grad():
+        # One reduction: NaN and inf propagate into the sum. A finite sum proves every
+        # entry finite; a non-finite one (possibly an overflow of the sum itself) gets
+        # the exact element-wise check.
+        total = x.sum()
+        if bool(torch.isfinite(torch.view_as_real(total) if total.is_complex() else total).all()):
+            return True
         return bool(torch.isfinite(torch.view_as_real(x) if x.is_complex() else x).all())
 
 
