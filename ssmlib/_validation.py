@@ -155,6 +155,16 @@ def check_int(x: Any, name: str, *, minimum: int | None = None,
     return value
 
 
+#: Largest size (length, width, state size) accepted where a size is a count of elements:
+#: beyond it an allocation cannot succeed on the machines this library targets.
+MAX_SIZE = 2**26
+
+
+def check_size(x: Any, name: str, minimum: int = 1, maximum: int = MAX_SIZE) -> int:
+    """A size (an int in ``[minimum, maximum]``), or a TypeError/ValueError naming ``name``."""
+    return check_int(x, name, minimum=minimum, maximum=maximum)
+
+
 def as_rng(x: Any, name: str = "rng") -> np.random.Generator:
     """A numpy Generator from ``None``, a non-negative int seed or a Generator, or raise.
 

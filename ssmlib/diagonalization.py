@@ -230,7 +230,9 @@ def hippo_legs(N: int) -> tuple[np.ndarray, np.ndarray]:
     .. math::
 
         A_{nk} = -\\begin{cases} \\sqrt{2n+1}\\sqrt{2k+1} & n > k \\\\ n + 1 & n = k \\\\
-        0 & n < k \\end{cases}, \\qquad B_n = \\sqrt{2n+1}, \\qquad n, k = 0, \\dots, N-1.
+        0 & n < k \\end{cases},
+
+        B_n = \\sqrt{2n+1}, \\qquad n, k = 0, \\dots, N-1.
 
     ``A`` is lower triangular, so its eigenvalues are its diagonal, :math:`-1, -2, \\dots, -N`.
 

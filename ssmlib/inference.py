@@ -22,12 +22,14 @@ import torch
 
 from .lru import LRUClassifier
 from .runstate import select_device
-from .transformer import _MAX_SIZE, TransformerClassifier, _check_int
+from .transformer import _MAX_SIZE, KVCache, TransformerClassifier, _check_int
 
 __all__ = ["benchmark_inference"]
 
 
 def _state_bytes(obj: Any) -> int:
+    if isinstance(obj, KVCache):
+        return obj.nbytes()
     if isinstance(obj, torch.Tensor):
         return obj.numel() * obj.element_size()
     if isinstance(obj, (list, tuple)):
@@ -72,9 +74,13 @@ def benchmark_inference(lengths: Sequence[int], *, d_model: int = 64, d_state: i
     * ``*_step_s``: median wall time of producing the features of one new token
       after a context of ``L`` tokens: :meth:`~ssmlib.lru.LRUClassifier.step` from a state of
       shape (B, N) per layer, vs :meth:`~ssmlib.transformer.TransformerClassifier.step` attending over
-      a key/value cache of ``L`` entries per layer;
+      a preallocated key/value cache (:class:`~ssmlib.transformer.KVCache`, written in
+      place, as in production inference) of ``L`` entries per layer;
+    * ``tf_cat_step_s``: the same attention step with the legacy cache grown by
+      ``torch.cat`` (a copy of the whole cache per token), for comparison;
     * ``*_state_bytes``: bytes of the tensors carried between steps (the LRU
-      states; the Transformer's caches), measured from the actual tensors;
+      states; the filled entries of the Transformer's caches), measured from the
+      actual tensors;
     * ``*_seq_s``: median wall time of one forward pass over the whole sequence
       (parallel scan vs causal attention);
     * ``*_seq_peak_bytes``: on CUDA, the peak extra memory allocated by that pass
@@ -117,11 +123,21 @@ def benchmark_inference(lengths: Sequence[int], *, d_model: int = 64, d_state: i
         hd = d_model // n_heads
         caches = [(torch.randn(batch, n_heads, L, hd, device=dev),
                    torch.randn(batch, n_heads, L, hd, device=dev)) for _ in range(n_layers)]
+        kv = tf.new_cache(batch, capacity=L + 1)
+        for i, (k, v) in enumerate(caches):
+            kv.keys[i][:, :, :L] = k
+            kv.values[i][:, :, :L] = v
+        kv.truncate(L)
+
+        def tf_step(kv=kv, L=L):
+            tf.step(x_t, kv.truncate(L), position=L)  # writes entry L in place, attends 0..L
+
         row = {"length": L, "batch": batch, "device": str(dev)}
         row["lru_step_s"] = _timeit(lambda: lru.step(x_t, states), repeats, dev)
-        row["tf_step_s"] = _timeit(lambda: tf.step(x_t, caches, position=L), repeats, dev)
+        row["tf_step_s"] = _timeit(tf_step, repeats, dev)
+        row["tf_cat_step_s"] = _timeit(lambda: tf.step(x_t, caches, position=L), repeats, dev)
         row["lru_state_bytes"] = _state_bytes(states)
-        row["tf_state_bytes"] = _state_bytes(caches)
+        row["tf_state_bytes"] = _state_bytes(kv.truncate(L))
         row["lru_seq_s"] = _timeit(lambda: lru.features(x), max(1, repeats // 3), dev)
         row["tf_seq_s"] = _timeit(lambda: tf.features(x), max(1, repeats // 3), dev)
         row["lru_seq_peak_bytes"] = _peak_cuda(lambda: lru.features(x), dev)

@@ -539,9 +539,9 @@ class SlowManifoldSystem:
 
         .. math::
 
-            x_1(t) = x_{1,0} e^{\\mu t}, \\qquad
+            x_1(t) = x_{1,0} e^{\\mu t}, \\qquad b = \\frac{\\lambda}{\\lambda - 2\\mu},
+
             x_2(t) = (x_{2,0} - b\\, x_{1,0}^2) e^{\\lambda t} + b\\, x_{1,0}^2 e^{2\\mu t},
-            \\quad b = \\frac{\\lambda}{\\lambda - 2\\mu},
 
         and, at resonance :math:`\\lambda = 2\\mu`,
         :math:`x_2(t) = (x_{2,0} - \\lambda t\\, x_{1,0}^2) e^{\\lambda t}`.

@@ -77,6 +77,38 @@ def _check_int(x: Any, name: str, minimum: int = 1, maximum: int = _MAX_SIZE) ->
     return int(x)
 
 
+def _check_finite(*named: tuple[str, torch.Tensor | None]) -> None:
+    """Raise ``ValueError`` naming the first argument with a NaN or inf entry.
+
+    The hot path is one reduction per tensor and a single host read: NaN and inf
+    propagate into a sum, so a finite total proves every entry finite. Only when the
+    total is not finite (an input is, or the sum overflowed) does the exact
+    element-wise check run, to name the culprit (or find none).
+    """
+    if not _check_values():
+        return
+    with torch.no_grad():
+        total = None
+        for _, t in named:
+            if t is None or t.numel() == 0:
+                continue
+            s = (torch.view_as_real(t) if t.is_complex() else t).sum()
+            total = s if total is None else total + s.to(total.dtype)
+        if total is None or math.isfinite(float(total)):
+            return
+        for name, t in named:
+            if t is not None and not bool(torch.isfinite(
+                    torch.view_as_real(t) if t.is_complex() else t).all()):
+                raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
+
+
+def _param_key(params: tuple) -> tuple:
+    """Identity of the parameters' current values: storage, dtype, device and the
+    version counter that every in-place update (optimizer step, ``load_state_dict``,
+    ``copy_`` under ``no_grad``) increments."""
+    return tuple((p._version, p.data_ptr(), p.dtype, p.device) for p in params)
+
+
 class LRU(nn.Module):
     """One Linear Recurrent Unit layer (no nonlinearity; see :class:`LRUBlock`).
 
@@ -166,14 +198,15 @@ class LRU(nn.Module):
                              f"got shape {tuple(u.shape)}")
         return u
 
-    def _check_state(self, state: Any, batch: int, dtype: torch.dtype) -> torch.Tensor:
+    def _check_state(self, state: Any, batch: int, dtype: torch.dtype, name: str = "state",
+                     finite: bool = True) -> torch.Tensor:
         """Validate a caller's state (B, N) and cast it to the layer's complex dtype."""
-        check_tensor(state, "state", ndim=2, finite=_check_values())
+        check_tensor(state, name, ndim=2, finite=finite and _check_values())
         if tuple(state.shape) != (batch, self.d_state):
-            raise ValueError(f"state must have shape (B, N) = {(batch, self.d_state)}, "
+            raise ValueError(f"{name} must have shape (B, N) = {(batch, self.d_state)}, "
                              f"got {tuple(state.shape)}")
         if state.device != self.B_re.device:
-            raise ValueError(f"state must be on the layer's device ({self.B_re.device}), "
+            raise ValueError(f"{name} must be on the layer's device ({self.B_re.device}), "
                              f"got {state.device}")
         return state.to(dtype)
 
@@ -217,10 +250,48 @@ class LRU(nn.Module):
             return y, x[:, -1]
         return y
 
+    def _state_dtype(self) -> torch.dtype:
+        return torch.complex128 if self.B_re.dtype == torch.float64 else torch.complex64
+
     def initial_state(self, batch: int, device: torch.device | str | None = None) -> torch.Tensor:
         """Zero state, shape (batch, N), complex."""
-        dtype = torch.complex128 if self.B_re.dtype == torch.float64 else torch.complex64
+        dtype = self._state_dtype()
         return torch.zeros(batch, self.d_state, dtype=dtype, device=device or self.B_re.device)
+
+    def _step_mats(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(lam (N,), W_in (H, 2N), W_out (2N, H)) for :meth:`_step`.
+
+        ``u @ W_in`` viewed as complex is :math:`\\gamma \\odot B u` (real and
+        imaginary parts interleaved) and ``view_as_real(x) @ W_out`` is
+        :math:`\\operatorname{Re}(C x)`. With autograd off (inference) they are
+        cached and recomputed only when a parameter changed (its version counter,
+        storage, dtype or device); with autograd on they are recomputed every call,
+        so gradients flow to the parameters.
+        """
+        params = (self.nu_log, self.theta_log, self.gamma_log, self.B_re, self.B_im,
+                  self.C_re, self.C_im)
+        cache = self.__dict__.get("_step_cache")
+        grad = torch.is_grad_enabled()
+        if not grad:
+            key = _param_key(params)
+            if cache is not None and cache[0] == key:
+                return cache[1]
+        g = self.gamma()[:, None]
+        w_in = torch.stack([self.B_re * g, self.B_im * g], dim=1).reshape(-1, self.d_model)
+        w_out = torch.stack([self.C_re.T, -self.C_im.T], dim=1).reshape(-1, self.d_model)
+        mats = (self.lam(), w_in.T.contiguous(), w_out.contiguous())
+        if not grad:
+            self.__dict__["_step_cache"] = (key, mats)
+        return mats
+
+    def _step(self, u_t: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`step` without validation: ``u_t`` (B, H) in the layer's real dtype,
+        ``state`` (B, N) in its complex dtype."""
+        lam, w_in, w_out = self._step_mats()
+        bu = torch.view_as_complex((u_t @ w_in).view(u_t.shape[0], -1, 2))
+        x = torch.addcmul(bu, lam, state)  # x_k = lam x_{k-1} + gamma B u_k
+        y = torch.addcmul(torch.view_as_real(x).reshape(x.shape[0], -1) @ w_out, self.D, u_t)
+        return y, x
 
     def step(self, u_t: torch.Tensor, state: torch.Tensor | None = None
              ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -238,14 +309,26 @@ class LRU(nn.Module):
         y_t : Tensor, shape (B, H)
         state : Tensor, shape (B, N), complex
             The new state :math:`x_k`.
+
+        Notes
+        -----
+        With autograd off (``torch.no_grad``, inference) the matrices derived from
+        the parameters (:math:`\\lambda`, :math:`\\operatorname{diag}(\\gamma) B`,
+        :math:`C`) are cached between calls and rebuilt when a parameter changes in
+        place (its version counter) or is replaced; writes through ``param.data``
+        bypass the version counter and are not seen.
         """
-        u_t = self._check_u(u_t, "u_t", 2)
-        dtype = self.initial_state(0).dtype
+        check_tensor(u_t, "u_t", ndim=2, dtypes=_REAL, finite=False)
+        if u_t.shape[-1] != self.d_model:
+            raise ValueError(f"u_t must have last dimension d_model={self.d_model}, "
+                             f"got shape {tuple(u_t.shape)}")
+        dtype = self._state_dtype()
         if state is None:
             state = self.initial_state(u_t.shape[0], u_t.device)
-        state = self._check_state(state, u_t.shape[0], dtype)
-        x = self.lam() * state + self._input(u_t.to(self.B_re.dtype))
-        return self._output(x, u_t.to(self.C_re.dtype)).to(u_t.dtype), x
+        state = self._check_state(state, u_t.shape[0], dtype, finite=False)
+        _check_finite(("u_t", u_t), ("state", state))
+        y, x = self._step(u_t.to(self.B_re.dtype), state)
+        return y.to(u_t.dtype), x
 
 
 class LRUBlock(nn.Module):
@@ -299,18 +382,58 @@ class LRUBlock(nn.Module):
         z = self.drop(z)
         return x + z
 
-    def step(self, x_t: torch.Tensor, state: torch.Tensor | None = None
-             ) -> tuple[torch.Tensor, torch.Tensor]:
-        """One recurrent step (evaluation mode), x_t : (B, H) -> (B, H), new state."""
-        self.lru._check_u(x_t, "x_t", 2)
+    def _glu_mats(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The two GLU projections fused into one: weight (H, 2H), bias (2H,).
+
+        Cached while autograd is off, keyed on the parameters' versions (see
+        :meth:`LRU._step_mats`)."""
+        params = (self.out1.weight, self.out1.bias, self.out2.weight, self.out2.bias)
+        grad = torch.is_grad_enabled()
+        cache = self.__dict__.get("_glu_cache")
+        if not grad:
+            key = _param_key(params)
+            if cache is not None and cache[0] == key:
+                return cache[1]
+        mats = (torch.cat([self.out1.weight, self.out2.weight]).T.contiguous(),
+                torch.cat([self.out1.bias, self.out2.bias]))
+        if not grad:
+            self.__dict__["_glu_cache"] = (key, mats)
+        return mats
+
+    def _step(self, x_t: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`step` without validation (``state`` (B, N) already in the layer's dtype)."""
         if self.norm_kind == "layer":
-            z = self.norm(x_t)
+            n = self.norm
+            z = F.layer_norm(x_t, n.normalized_shape, n.weight, n.bias, n.eps)
         else:
             z = self.norm(x_t[:, :, None])[:, :, 0]
-        z, state = self.lru.step(z, state)
-        z = self.drop(F.gelu(z))
-        z = self.out1(z) * torch.sigmoid(self.out2(z))
-        return x_t + self.drop(z), state
+        z, state = self.lru._step(z, state)
+        z = F.gelu(z)
+        if self.training:
+            z = self.drop(z)
+        w, b = self._glu_mats()
+        g1, g2 = torch.addmm(b, z, w).chunk(2, dim=-1)
+        z = g1 * torch.sigmoid(g2)  # GLU
+        if self.training:
+            z = self.drop(z)
+        return x_t + z, state
+
+    def step(self, x_t: torch.Tensor, state: torch.Tensor | None = None
+             ) -> tuple[torch.Tensor, torch.Tensor]:
+        """One recurrent step (evaluation mode), x_t : (B, H) -> (B, H), new state.
+
+        See :meth:`LRU.step` for the caching of the derived matrices under
+        ``torch.no_grad``."""
+        check_tensor(x_t, "x_t", ndim=2, dtypes=_REAL, finite=False)
+        if x_t.shape[-1] != self.lru.d_model:
+            raise ValueError(f"x_t must have last dimension d_model={self.lru.d_model}, "
+                             f"got shape {tuple(x_t.shape)}")
+        dtype = self.lru._state_dtype()
+        if state is None:
+            state = self.lru.initial_state(x_t.shape[0], x_t.device)
+        state = self.lru._check_state(state, x_t.shape[0], dtype, finite=False)
+        _check_finite(("x_t", x_t), ("state", state))
+        return self._step(x_t, state)
 
 
 def masked_mean(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
@@ -331,18 +454,19 @@ def masked_mean(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
 
 
 def _check_input(x: Any, name: str, tokens: bool, vocab_size: int | None,
-                 d_input: int | None, token_ndim: int) -> None:
-    """Validate classifier input: token ids in range, or finite features of width d_input."""
+                 d_input: int | None, token_ndim: int, finite: bool = True) -> None:
+    """Validate classifier input: token ids in range, or (``finite``: finite) features of
+    width d_input."""
     if tokens:
         check_tensor(x, name, ndim=token_ndim, dtypes=(torch.int64, torch.int32), finite=False)
         if x.numel() and not getattr(torch.compiler, "is_compiling", lambda: False)():
-            lo, hi = int(x.min()), int(x.max())
+            lo, hi = torch.stack(torch.aminmax(x)).tolist()  # one host read
             if lo < 0 or hi >= vocab_size:
                 bad = lo if lo < 0 else hi
                 raise ValueError(f"{name} contains token id {bad} outside the vocabulary "
                                  f"[0, vocab_size={vocab_size})")
     else:
-        check_tensor(x, name, ndim=token_ndim + 1, dtypes=_REAL, finite=_check_values())
+        check_tensor(x, name, ndim=token_ndim + 1, dtypes=_REAL, finite=finite and _check_values())
         if x.shape[-1] != d_input:
             raise ValueError(f"{name} must have last dimension d_input={d_input}, "
                              f"got shape {tuple(x.shape)}")
@@ -423,17 +547,32 @@ class LRUClassifier(nn.Module):
         h_t : Tensor, shape (B, H)
             Features of the current step (as ``features(x)[:, t]``).
         states : list of Tensor
+
+        Notes
+        -----
+        The arguments are validated once here (errors name ``x_t`` or ``states[i]``;
+        the values with a single reduction), not again in every block. Under
+        ``torch.no_grad`` the blocks reuse matrices derived from their parameters
+        (see :meth:`LRU.step`).
         """
-        _check_input(x_t, "x_t", self.tokens, self.vocab_size, self.d_input, 1)
-        h = self.encoder(x_t)
+        _check_input(x_t, "x_t", self.tokens, self.vocab_size, self.d_input, 1, finite=False)
         if states is not None and not isinstance(states, (list, tuple)):
             raise TypeError(f"states must be a list of tensors (one per block), "
                             f"got {type(states).__name__}")
         states = list(states) if states is not None else [None] * len(self.blocks)
         if len(states) != len(self.blocks):
             raise ValueError(f"states must have one entry per block ({len(self.blocks)})")
+        batch = x_t.shape[0]
+        for i, (block, s) in enumerate(zip(self.blocks, states)):  # validated once, here
+            lru = block.lru
+            dtype = lru._state_dtype()
+            states[i] = (lru.initial_state(batch, x_t.device) if s is None
+                         else lru._check_state(s, batch, dtype, f"states[{i}]", finite=False))
+        _check_finite(*([] if self.tokens else [("x_t", x_t)]),
+                      *((f"states[{i}]", s) for i, s in enumerate(states)))
+        h = self.encoder(x_t)
         for i, block in enumerate(self.blocks):
-            h, states[i] = block.step(h, states[i])
+            h, states[i] = block._step(h, states[i])
         return h, states
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:

@@ -264,7 +264,8 @@ def pulse_response(
 
     .. math::
 
-        x(t) = h\\,\\frac{e^{s (t - t_1)} - 1}{s} \\ (t_1 \\le t \\le t_1 + w),\\qquad
+        x(t) = h\\,\\frac{e^{s (t - t_1)} - 1}{s} \\ (t_1 \\le t \\le t_1 + w),
+
         x(t) = h\\,\\frac{e^{s (t - t_1)} - e^{s (t - t_1 - w)}}{s}
         \\ (t > t_1 + w),
 

@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._validation import check_positive, check_tensor
+from ._validation import check_positive, check_size, check_tensor
 from .diagonalization import hippo_legs
 
 __all__ = [
@@ -79,11 +79,8 @@ def _c128(x: Any, name: str, ndim: int | tuple[int, ...]) -> torch.Tensor:
 
 
 def _check_L(L: Any) -> int:
-    if isinstance(L, bool) or not isinstance(L, (int, np.integer)):
-        raise TypeError(f"L must be an int, got {type(L).__name__}")
-    if L < 1:
-        raise ValueError(f"L must be >= 1, got {L}")
-    return int(L)
+    """The kernel length: an int in [1, 2**24] (the kernel and its FFT grid are held in memory)."""
+    return check_size(L, "L", 1, 1 << 24)
 
 
 def _check_dt(dt: Any) -> torch.Tensor:
@@ -274,8 +271,9 @@ def dplr_generating_function(
     .. math::
 
         \\tilde C (I - \\bar A z)^{-1} \\bar B = \\frac{2}{1+z}\\left[k_{00} - k_{01}
-        (I_r + k_{11})^{-1} k_{10}\\right], \\qquad
-        k_{ab}(z) = \\sum_n \\frac{a_n b_n}{g(z) - \\lambda^{c}_n}, \\quad
+        (I_r + k_{11})^{-1} k_{10}\\right],
+
+        k_{ab}(z) = \\sum_n \\frac{a_n b_n}{g(z) - \\lambda^{c}_n}, \\qquad
         g(z) = \\frac{2}{\\Delta} \\frac{1 - z}{1 + z},
 
     with :math:`k_{00} = \\tilde C\\,\\cdot\\,B`, :math:`k_{01} = \\tilde C\\,\\cdot\\,P` (1 x r),

@@ -54,7 +54,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._validation import check_finite_scalar, check_positive, check_tensor
+from ._validation import check_finite_scalar, check_positive, check_size, check_tensor
 from .s4_kernel import hippo_legs_nplr
 from .scan import scan
 
@@ -77,14 +77,10 @@ S4D_DISCRETIZATIONS = ("zoh", "bilinear")
 
 _REAL = (torch.float32, torch.float64)
 _COMPLEX = (torch.complex64, torch.complex128)
+#: Largest layer width / state size accepted (larger ones cannot be allocated).
+_MAX_WIDTH = 1 << 16
 
 
-def _check_int(x: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(x).__name__}")
-    if x < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {x}")
-    return int(x)
 
 
 def _check_method(method: Any) -> str:
@@ -113,7 +109,7 @@ def s4d_init(N: int, init: str = "inv", *, dtype: torch.dtype = torch.complex64)
         Continuous-time eigenvalues (the S4D papers' ``A``; the book's :math:`s`), in units of
         1/time, with real part :math:`-1/2` and imaginary part :math:`\\ge 0`.
     """
-    N = _check_int(N, "N", 2)
+    N = check_size(N, "N", 2)
     if N % 2:
         raise ValueError(f"N must be even (N // 2 conjugate pairs), got {N}")
     if init not in S4D_INITS:
@@ -222,7 +218,7 @@ def s4d_vandermonde(W: torch.Tensor, log_lam: torch.Tensor, L: int) -> torch.Ten
     check_tensor(log_lam, "log_lam", dtypes=_COMPLEX, finite=False)  # -inf is log(0)
     if bool(torch.isnan(torch.view_as_real(log_lam)).any()):
         raise ValueError("log_lam must not contain NaN")
-    L = _check_int(L, "L", 1)
+    L = check_size(L, "L", 1)
     if W.ndim < 1 or log_lam.shape[-1:] != W.shape[-1:]:
         raise ValueError(f"log_lam must have W's last axis (N/2 = {W.shape[-1:]}), got {tuple(log_lam.shape)}")
     ell = torch.arange(1, L, device=W.device, dtype=W.real.dtype)
@@ -329,8 +325,8 @@ class S4DKernel(nn.Module):
     def __init__(self, d_model: int, N: int = 64, dt_min: float = 0.001, dt_max: float = 0.1,
                  init: str = "lin", method: str = "zoh", lr: float | None = None) -> None:
         super().__init__()
-        H = _check_int(d_model, "d_model", 1)
-        N = _check_int(N, "N", 2)
+        H = check_size(d_model, "d_model", 1, _MAX_WIDTH)
+        N = check_size(N, "N", 2, _MAX_WIDTH)
         dt_min = check_positive(dt_min, "dt_min")
         dt_max = check_positive(dt_max, "dt_max")
         if dt_max < dt_min:
@@ -401,8 +397,8 @@ class S4D(nn.Module):
 
     def __init__(self, d_model: int, d_state: int = 64, dropout: float = 0.0, **kernel_args: Any) -> None:
         super().__init__()
-        self.h = _check_int(d_model, "d_model", 1)
-        self.n = _check_int(d_state, "d_state", 2)
+        self.h = check_size(d_model, "d_model", 1, _MAX_WIDTH)
+        self.n = check_size(d_state, "d_state", 2, _MAX_WIDTH)
         p = check_finite_scalar(dropout, "dropout")
         if not 0 <= p < 1:
             raise ValueError(f"dropout must be in [0, 1), got {p}")
@@ -460,7 +456,7 @@ class S4D(nn.Module):
 
     def initial_state(self, batch: int) -> torch.Tensor:
         """Zero state, shape (batch, H, N/2), complex."""
-        batch = _check_int(batch, "batch", 1)
+        batch = check_size(batch, "batch", 1)
         A = self.kernel.A()
         return torch.zeros(batch, self.h, A.shape[-1], dtype=A.dtype, device=A.device)
 

@@ -4,7 +4,8 @@ For every batch element, channel :math:`d = 1..D` and state index :math:`n = 1..
 
 .. math::
 
-    x_{k,dn} = e^{\\Delta_{k,d} A_{dn}}\\, x_{k-1,dn} + \\Delta_{k,d} B_{k,n} u_{k,d}, \\qquad
+    x_{k,dn} = e^{\\Delta_{k,d} A_{dn}}\\, x_{k-1,dn} + \\Delta_{k,d} B_{k,n} u_{k,d},
+
     y_{k,d} = \\sum_n C_{k,n} x_{k,dn} + D_d u_{k,d}, \\qquad x_0 = 0,
 
 optionally gated, :math:`y \\leftarrow y \\odot \\operatorname{silu}(z)`. The step
@@ -50,7 +51,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._validation import check_positive, check_tensor
+from ._validation import check_positive, check_size, check_tensor
 from .scan import scan
 
 __all__ = ["selective_scan", "SelectiveSSM", "MambaBlock"]
@@ -58,15 +59,11 @@ __all__ = ["selective_scan", "SelectiveSSM", "MambaBlock"]
 _IN = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 _REAL = _IN
 _COMPLEX = (torch.complex64, torch.complex128)
+#: Largest layer width / state size accepted (larger ones cannot be allocated).
+_MAX_WIDTH = 1 << 16
 _WIDE = (torch.float64, torch.complex128)
 
 
-def _check_int(x: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(x).__name__}")
-    if x < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {x}")
-    return int(x)
 
 
 def _prepare_BC(M: Any, name: str, batch: int, dim: int, N: int, L: int,
@@ -242,7 +239,8 @@ class SelectiveSSM(nn.Module):
 
     .. math::
 
-        \\Delta_k = \\operatorname{softplus}(W_\\Delta W_r u_k + b_\\Delta) \\in \\mathbb R^{H}, \\quad
+        \\Delta_k = \\operatorname{softplus}(W_\\Delta W_r u_k + b_\\Delta) \\in \\mathbb R^{H},
+
         B_k = W_B u_k \\in \\mathbb R^{N}, \\quad C_k = W_C u_k \\in \\mathbb R^{N},
 
     then :func:`selective_scan` with :math:`A = -e^{A_{\\log}}` (shape (H, N)) and skip
@@ -266,11 +264,11 @@ class SelectiveSSM(nn.Module):
     def __init__(self, d_model: int, d_state: int = 16, dt_rank: int | str = "auto",
                  dt_min: float = 0.001, dt_max: float = 0.1, dt_init_floor: float = 1e-4) -> None:
         super().__init__()
-        H = self.d_model = _check_int(d_model, "d_model")
-        N = self.d_state = _check_int(d_state, "d_state")
+        H = self.d_model = check_size(d_model, "d_model", 1, _MAX_WIDTH)
+        N = self.d_state = check_size(d_state, "d_state", 1, _MAX_WIDTH)
         if dt_rank == "auto":
             dt_rank = math.ceil(H / 16)
-        self.dt_rank = _check_int(dt_rank, "dt_rank")
+        self.dt_rank = check_size(dt_rank, "dt_rank", 1, _MAX_WIDTH)
         dt_min = check_positive(dt_min, "dt_min")
         dt_max = check_positive(dt_max, "dt_max")
         if dt_max < dt_min:
@@ -355,9 +353,9 @@ class MambaBlock(nn.Module):
     def __init__(self, d_model: int, d_state: int = 16, expand: int = 2, d_conv: int = 4,
                  **ssm_args: Any) -> None:
         super().__init__()
-        H = self.d_model = _check_int(d_model, "d_model")
-        E = _check_int(expand, "expand") * H
-        self.d_conv = _check_int(d_conv, "d_conv")
+        H = self.d_model = check_size(d_model, "d_model", 1, _MAX_WIDTH)
+        E = check_size(expand, "expand", 1, _MAX_WIDTH) * H
+        self.d_conv = check_size(d_conv, "d_conv", 1, _MAX_WIDTH)
         self.in_proj = nn.Linear(H, 2 * E)
         self.conv = nn.Conv1d(E, E, self.d_conv, groups=E, padding=self.d_conv - 1)
         self.ssm = SelectiveSSM(E, d_state, **ssm_args)

@@ -174,7 +174,8 @@ class StateSpace(_Dimensions):
             \\exp\\left(h \\begin{bmatrix} A & B \\\\ 0 & 0 \\end{bmatrix}\\right)
             = \\begin{bmatrix} e^{A h} & \\int_0^{h} e^{A \\tau}\\,d\\tau\\,B \\\\ 0 & I
             \\end{bmatrix},
-            \\qquad x(t + h) = e^{A h} x(t) + \\Big(\\int_0^{h} e^{A \\tau} d\\tau\\Big) B u,
+
+            x(t + h) = e^{A h} x(t) + \\Big(\\int_0^{h} e^{A \\tau} d\\tau\\Big) B u,
 
         computed once per distinct step ``h = t[k+1] - t[k]``.
 

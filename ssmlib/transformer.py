@@ -8,8 +8,9 @@ so :func:`ssmlib.train.train` trains either with ``model="lru"`` or
 and a GELU MLP, both residual. The contrast it makes in chapter 10 is at
 inference: the LRU carries a state of fixed size from token to token, while the
 Transformer's :meth:`~TransformerClassifier.step` attends over a key/value cache
-that grows with the context (:func:`ssmlib.inference.benchmark_inference`
-measures both).
+that grows with the context: a preallocated :class:`KVCache` written in place (as
+in production inference), or the legacy list grown by ``torch.cat``.
+:func:`ssmlib.inference.benchmark_inference` measures both models.
 
 :mod:`ssmlib.train` re-exports :class:`TransformerClassifier`.
 """
@@ -25,7 +26,7 @@ from torch import nn
 
 from .lru import _check_input, masked_mean
 
-__all__ = ["TransformerClassifier"]
+__all__ = ["TransformerClassifier", "KVCache"]
 
 
 # Integer checks, shared with ssmlib.train and ssmlib.inference.
@@ -68,7 +69,11 @@ class _AttentionBlock(nn.Module):
         return x + self.drop(self.mlp(self.norm2(x)))
 
     def step(self, x_t: torch.Tensor, cache: tuple | None) -> tuple[torch.Tensor, tuple]:
-        """One new token (B, H) attending over the cached keys/values (B, heads, L, H/heads)."""
+        """One new token (B, H) attending over the cached keys/values (B, heads, L, H/heads).
+
+        The legacy cache: a (keys, values) pair grown by ``torch.cat`` (a copy of the
+        whole cache per token). :meth:`step_inplace` is the preallocated one.
+        """
         q, k, v = self.qkv(self.norm1(x_t[:, None])).chunk(3, dim=-1)
         q, k, v = self._heads(q), self._heads(k), self._heads(v)
         if cache is not None:
@@ -77,6 +82,58 @@ class _AttentionBlock(nn.Module):
         a = F.scaled_dot_product_attention(q, k, v)  # the new token sees the whole context
         x = x_t + self.drop(self.proj(a.transpose(1, 2).reshape(x_t.shape)))
         return x + self.drop(self.mlp(self.norm2(x))), (k, v)
+
+    def step_inplace(self, x_t: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
+                     position: int) -> torch.Tensor:
+        """One new token (B, H): write its key/value at ``position`` of the preallocated
+        buffers (B, heads, capacity, H/heads) and attend over entries ``0..position``."""
+        q, k, v = self.qkv(self.norm1(x_t[:, None])).chunk(3, dim=-1)
+        keys[:, :, position:position + 1] = self._heads(k)
+        values[:, :, position:position + 1] = self._heads(v)
+        a = F.scaled_dot_product_attention(self._heads(q), keys[:, :, :position + 1],
+                                           values[:, :, :position + 1])
+        x = x_t + self.drop(self.proj(a.transpose(1, 2).reshape(x_t.shape)))
+        return x + self.drop(self.mlp(self.norm2(x)))
+
+
+class KVCache:
+    """Preallocated key/value cache of a :class:`TransformerClassifier` (what inference
+    servers do): per block, buffers ``keys[i]``, ``values[i]`` of shape
+    (B, n_heads, capacity, d_model / n_heads), written in place one token at a time.
+
+    ``length`` is the number of filled positions: :meth:`TransformerClassifier.step`
+    at ``position == length`` writes entry ``position`` and attends over entries
+    ``0..position``, so a step costs O(position) reads and no copy of the cache.
+    Make one with :meth:`TransformerClassifier.new_cache`.
+    """
+
+    def __init__(self, keys: list, values: list) -> None:
+        self.keys = keys
+        self.values = values
+        self.length = 0
+
+    @property
+    def capacity(self) -> int:
+        return int(self.keys[0].shape[2])
+
+    def truncate(self, length: int) -> "KVCache":
+        """Set the number of filled entries: forget every entry from ``length`` on, so the
+        next step is at ``position=length`` (a benchmark that wrote the buffers itself may
+        also grow it, up to ``capacity``)."""
+        length = _check_int(length, "length", 0)
+        if length > self.capacity:
+            raise ValueError(f"length must be <= capacity={self.capacity}, got {length}")
+        self.length = length
+        return self
+
+    def filled(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Views (keys, values) of the filled entries, one pair per block."""
+        return [(k[:, :, :self.length], v[:, :, :self.length])
+                for k, v in zip(self.keys, self.values)]
+
+    def nbytes(self) -> int:
+        """Bytes of the filled entries (what a step reads)."""
+        return sum(t.numel() * t.element_size() for kv in self.filled() for t in kv)
 
 
 class TransformerClassifier(nn.Module):
@@ -174,27 +231,69 @@ class TransformerClassifier(nn.Module):
         """
         return self.decoder(masked_mean(self.features(x), mask))
 
-    def step(self, x_t: torch.Tensor, caches: list | None = None, position: int = 0
-             ) -> tuple[torch.Tensor, list]:
-        """Features of one new token at ``position`` given per-layer key/value caches.
+    def new_cache(self, batch: int, capacity: int | None = None) -> KVCache:
+        """An empty preallocated :class:`KVCache` for ``batch`` sequences of up to
+        ``capacity`` tokens (default ``max_len``), on the model's device and dtype."""
+        batch = _check_int(batch, "batch", 1, 1 << 16)
+        capacity = self.max_len if capacity is None else _check_int(capacity, "capacity", 1)
+        if capacity > self.max_len:
+            raise ValueError(f"capacity must be <= max_len={self.max_len}, got {capacity}")
+        w = self.pos.weight
+        heads = self.blocks[0].n_heads
+        shape = (batch, heads, capacity, w.shape[1] // heads)
+        if batch * capacity * w.shape[1] * 2 * len(self.blocks) > 1 << 31:
+            raise ValueError(f"a cache of batch={batch} x capacity={capacity} is more than 2**31 "
+                             "entries (memory)")
+        new = [torch.empty(shape, dtype=w.dtype, device=w.device) for _ in range(len(self.blocks) * 2)]
+        return KVCache(new[0::2], new[1::2])
+
+    def step(self, x_t: torch.Tensor, caches: KVCache | list | None = None, position: int = 0
+             ) -> tuple[torch.Tensor, KVCache | list]:
+        """Features of one new token at ``position`` given the key/value caches.
 
         Parameters
         ----------
         x_t : Tensor
             Token ids (B,) or features (B, d_input).
-        caches : list of (keys, values), optional
-            One pair per block, each (B, n_heads, position, d_model / n_heads).
+        caches : KVCache, or list of (keys, values), optional
+            A :class:`KVCache` from :meth:`new_cache` (preallocated, written in place;
+            ``position`` must equal its ``length``), or the legacy list with one pair
+            per block, each (B, n_heads, position, d_model / n_heads), grown by
+            ``torch.cat`` (a copy of the whole cache per token; ``None`` starts one).
         position : int
             Index of the new token, in ``[0, max_len)``.
+
+        Returns
+        -------
+        h_t : Tensor, shape (B, d_model)
+            As ``features(x)[:, position]``.
+        caches : KVCache or list
+            The same :class:`KVCache` (now ``position + 1`` entries long), or the
+            new legacy list.
         """
         _check_input(x_t, "x_t", self.tokens, self.vocab_size, self.d_input, 1)
         position = _check_int(position, "position", 0)
         if position >= self.max_len:
             raise ValueError(f"position must be < max_len={self.max_len}, got {position}")
+        if isinstance(caches, KVCache):
+            if position != caches.length:
+                raise ValueError(f"position must equal the cache's length ({caches.length}) "
+                                 f"for a KVCache, got {position}")
+            if position >= caches.capacity:
+                raise ValueError(f"position must be < the cache's capacity ({caches.capacity}), "
+                                 f"got {position}")
+            if len(caches.keys) != len(self.blocks) or caches.keys[0].shape[0] != x_t.shape[0]:
+                raise ValueError(f"caches must hold {len(self.blocks)} blocks of batch "
+                                 f"{x_t.shape[0]} (make it with new_cache)")
+            h = self.encoder(x_t) + self.pos.weight[position]
+            for block, k, v in zip(self.blocks, caches.keys, caches.values):
+                h = block.step_inplace(h, k, v, position)
+            caches.length = position + 1
+            return self.norm(h), caches
         if caches is not None and (not isinstance(caches, (list, tuple))
                                    or len(caches) != len(self.blocks)):
-            raise ValueError(f"caches must be a list with one (keys, values) pair per block "
-                             f"({len(self.blocks)})")
+            raise ValueError(f"caches must be a KVCache or a list with one (keys, values) pair "
+                             f"per block ({len(self.blocks)})")
         h = self.encoder(x_t) + self.pos.weight[position]
         caches = list(caches) if caches is not None else [None] * len(self.blocks)
         for i, block in enumerate(self.blocks):

@@ -23,11 +23,14 @@ def test_shapes_balance_determinism():
 def test_label_is_connectivity_of_solid_drawing():
     """Oracle: flood fill of the solid (undashed) drawing joins the markers iff label 1.
 
-    Pixels brighter than 1/2 lie within 1/2 pixel of a centre line, which makes each
-    line 8-connected; a separation of 4.5 px keeps markers (radius 1.5) and lines of
-    different paths from touching, so components are exactly the paths.
+    With 1.5-pixel strokes of full contrast, every pixel whose centre lies within
+    1/2 pixel of a centre line is brighter than 1/2 after the two-pixel tent filter,
+    which makes each line 8-connected; a separation of 4.5 px keeps markers (radius
+    1.5) and lines of different paths from touching, so components are exactly the
+    paths.
     """
-    cfg = pf.PathfinderConfig(resolution=48, n_paddles=10, min_separation=4.5, n_distractors=3)
+    cfg = pf.PathfinderConfig(resolution=48, n_paddles=10, min_separation=4.5, n_distractors=3,
+                              thickness=1.5, contrast=1.0, distractor_contrast=1.0)
     X, y, geo = pf.generate_pathfinder(16, config=cfg, seed=1, dashed=False, return_geometry=True)
     for img, label, g in zip(X, y, geo):
         comp, _ = scipy.ndimage.label(img > 127, structure=np.ones((3, 3)))
@@ -195,3 +198,74 @@ def test_split_indices_arguments():
     with pytest.raises(ValueError, match="seed"):
         pf.split_indices(10, seed=-3)
     assert [len(s) for s in pf.split_indices(0)] == [0, 0, 0]
+
+
+# --- appearance of the LRA release (issue 12) --------------------------------------------------
+@pytest.fixture(scope="module")
+def release_like():
+    X, y, geo = pf.generate_pathfinder(40, seed=0, return_geometry=True)
+    return X, y, geo, pf.pathfinder_statistics(X, geo)
+
+
+def test_defaults_are_the_lra_pathfinder32_parameters():
+    cfg = pf.PRESETS[32]
+    # lra_benchmarks/data/pathfinder.py, Pathfinder32 docstring; gap = 2 * paddle_margin
+    assert (cfg.n_paddles, cfg.paddle_length, cfg.gap, cfg.thickness, cfg.marker_radius) == \
+        (14, 2.0, 2.0, 0.5, 1.5)
+    assert (cfg.n_distractors, cfg.distractor_paddles, cfg.seed_distance) == (5, 4, 7.0)
+    assert cfg.max_turn == pytest.approx(np.pi / 2)  # continuity 1.0
+    assert (cfg.contrast, cfg.distractor_contrast) == (0.75 * 2, 2.0)
+
+
+def test_dashes_have_gaps_and_markers_are_brightest(release_like):
+    X, _, geo, st = release_like
+    # nominal dash 2 px and gap 2 px; anti-aliasing blurs both by a fraction of a pixel
+    assert 1.5 <= st["dash_length"] <= 3.0 and 1.0 <= st["gap_length"] <= 2.5
+    # a 0.5 px dash fills at most 0.44 of the tent filter: 0.66 x 255 for targets (contrast
+    # 1.5), 0.88 x 255 for distractors (contrast 2); markers reach 255
+    assert st["marker_level"] > 245
+    assert 0.45 * 255 < st["target_level"] < 0.7 * 255
+    assert st["target_level"] < st["distractor_level"] < st["marker_level"]
+    for img, g in zip(X, geo):  # the brightest pixels belong to the markers
+        rows, cols = np.nonzero(img >= 250)
+        centres = np.stack([cols + 0.5, rows + 0.5], axis=1)
+        d = np.linalg.norm(centres[:, None] - g["markers"][None], axis=2).min(axis=1)
+        assert d.max() <= 1.5 + 0.75
+
+
+def test_paths_use_the_whole_image(release_like):
+    X, _, geo, st = release_like
+    assert st["near_border"] >= 0.9  # lit pixels in the outer two rows/cols of most images
+    spans = [np.ptp(np.concatenate(g["paths"][:2]), axis=0).min() for g in geo]
+    assert np.median(spans) >= 0.7 * 32
+    assert 0.25 < st["lit_fraction"] < 0.6 and st["distractors"] >= 2.5
+
+
+def test_marker_positions_do_not_give_the_label_away(release_like):
+    X, y, geo, _ = release_like
+    assert y.sum() == 20
+    for label, g in zip(y, geo):
+        i, j = g["target"]
+        assert (i == j) == bool(label)
+        start = g["segments"][i][0, 0]
+        end = g["segments"][j][-1, 1]
+        np.testing.assert_allclose(g["markers"], [start, end])
+        first = g["segments"][0][0, 0]  # the first target starts in the centre square,
+        assert np.all((first >= 14) & (first <= 18))  # 2 * seed_distance from the borders
+        assert np.linalg.norm(start - first) <= 7.0 + 1e-9  # the second seed_distance away
+    # one marker is a start, the other an end, for both labels: their distance has
+    # similar distributions
+    dist = np.array([np.linalg.norm(np.subtract(*g["markers"])) for g in geo])
+    assert abs(dist[y == 1].mean() - dist[y == 0].mean()) < 5.0
+
+
+def test_statistics_arguments():
+    X, _, geo = pf.generate_pathfinder(2, seed=0, return_geometry=True)
+    with pytest.raises(ValueError, match="geometry"):
+        pf.pathfinder_statistics(X, geo[:1])
+    with pytest.raises(ValueError, match="images"):
+        pf.pathfinder_statistics(X.astype(float), geo)
+    with pytest.raises(ValueError, match="antialias_scale"):
+        pf.PathfinderConfig(antialias_scale=0)
+    with pytest.raises(ValueError, match="contrast"):
+        pf.PathfinderConfig(contrast=0.0)

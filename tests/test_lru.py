@@ -330,3 +330,53 @@ def test_lru_init_explorer_moves_with_sliders():
         assert np.all(phase >= -1e-9) and np.all(phase <= np.pi / 50 + 1e-9)
     finally:
         plt.close("all")
+
+
+def test_step_cache_follows_parameter_updates():
+    """Under no_grad the step caches lam, diag(gamma) B, C and the GLU weights; the cache
+    must be rebuilt after an optimizer step, load_state_dict and a dtype change (no silent
+    staleness), and a step with autograd on must give the parameters gradients."""
+    torch.manual_seed(4)
+    clf = LRUClassifier(3, 8, 4, 2, vocab_size=7).eval()
+    x = torch.randint(1, 7, (2, 6))
+
+    def steps_vs_features(model, rtol, atol):
+        with torch.no_grad():
+            feats, states = model.features(x), None
+            for t in range(x.shape[1]):
+                h, states = model.step(x[:, t], states)
+                torch.testing.assert_close(h, feats[:, t], rtol=rtol, atol=atol)
+
+    steps_vs_features(clf, 1e-5, 1e-5)  # float32: a few roundings of O(1) features
+    assert "_step_cache" in clf.blocks[0].lru.__dict__
+    opt = torch.optim.AdamW(lru_param_groups(clf, lr=0.5))
+    clf.train()
+    loss = clf(x).sum()
+    loss.backward()
+    opt.step()  # in-place updates bump the parameters' version counters
+    clf.eval()
+    steps_vs_features(clf, 1e-5, 1e-5)
+    other = LRUClassifier(3, 8, 4, 2, vocab_size=7).eval()
+    clf.load_state_dict(other.state_dict())
+    steps_vs_features(clf, 1e-5, 1e-5)
+    steps_vs_features(clf.double(), 1e-12, 1e-12)  # float64: the cache follows the dtype
+    # autograd on: the step is differentiable in the recurrent parameters
+    clf.zero_grad()
+    h, _ = clf.step(x[:, 0])
+    h.sum().backward()
+    lru = clf.blocks[0].lru
+    assert all(p.grad is not None for p in (lru.nu_log, lru.theta_log, lru.gamma_log, lru.B_re,
+                                            lru.C_im, clf.blocks[0].out2.weight))
+
+
+def test_classifier_step_names_the_bad_state():
+    clf = LRUClassifier(3, 4, 3, 2, vocab_size=5).eval()
+    good = clf.blocks[0].lru.initial_state(2)
+    bad = torch.full((2, 3), float("nan"), dtype=torch.complex64)
+    with pytest.raises(ValueError, match=r"^states\[1\] must contain only finite"):
+        clf.step(torch.tensor([1, 2]), [good, bad])
+    with pytest.raises(ValueError, match=r"states\[0\] must have shape"):
+        clf.step(torch.tensor([1, 2]), [good[:1], good])
+    clf2 = LRUClassifier(3, 4, 3, 1, d_input=2).eval()
+    with pytest.raises(ValueError, match="^x_t must contain only finite"):
+        clf2.step(torch.tensor([[0.0, float("inf")]]))

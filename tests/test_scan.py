@@ -407,3 +407,75 @@ def test_benchmark_script_smoke(tmp_path, capsys):
     data = json.loads(next(tmp_path.glob("cpu-*.json")).read_text())
     assert data["provenance"]["torch"] == torch.__version__ and "date" in data["provenance"]
     assert "fraction of clone" in md.read_text()
+
+
+# --- long sequences close to the unit circle (issue 13) ---------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["parallel", "blelloch", "chunked"])
+@pytest.mark.parametrize("dtype", [torch.complex64, torch.float32])
+def test_long_sequence_near_unit_circle(backend, dtype):
+    """L = 2^17 steps at |lam| = 1 - 1e-5 (a memory of 1e5 steps), single precision, against
+    scipy's lfilter in double precision with the same (rounded) lam.
+
+    Tolerance 1e-5 of max|x|. A log-depth scan adds about log2(L) = 17 roundings to each
+    state (~17 * 6e-8 ~ 1e-6) and the chunked loop's error grows like sqrt(memory) * eps
+    (~2e-5 at worst; measured 2e-6) -- provided the products lam^d are accurate. Computing
+    them by repeated squaring repeats one rounding error in both factors, so lam^d is off
+    by ~d * eps relatively: at d ~ 1e5 that is ~6e-3, and these backends measured
+    4e-4..6e-4 here before the powers were taken from ``lam_powers``."""
+    length = 1 << 17
+    g = torch.Generator().manual_seed(3)
+    r = 1 - 1e-5
+    if dtype.is_complex:
+        lam = torch.polar(torch.full((3,), r, dtype=torch.float64),
+                          torch.tensor([0.0, 1e-3, 2.0], dtype=torch.float64)).to(dtype)
+        b = torch.view_as_complex(torch.randn(1, length, 3, 2, generator=g)).to(dtype)
+    else:
+        lam = torch.tensor([r, -r, r], dtype=torch.float64).to(dtype)
+        b = torch.randn(1, length, 3, generator=g).to(dtype)
+    ref = np.stack([scipy.signal.lfilter([1.0], [1.0, -lam[j].item()],
+                                         b[0, :, j].numpy().astype(np.complex128))
+                    for j in range(3)], -1)
+    x = sl.scan(lam, b, backend=backend)[0].numpy()
+    assert np.abs(x - ref).max() <= 1e-5 * np.abs(ref).max()
+
+
+def test_lam_powers_accurate_at_large_exponents():
+    """lam**e rounded once: within a few complex64 roundings of the complex128 power."""
+    from ssmlib.scan.parallel import lam_powers
+
+    lam = torch.tensor([0.999999 * np.exp(0.3j), 0.5j, 0.0, -0.7, 1.0], dtype=torch.complex64)
+    e = torch.tensor([0, 1, 2, 7, 1000, 1 << 20])
+    got = lam_powers(lam, e).to(torch.complex128)
+    want = lam.to(torch.complex128)[None, :] ** e.to(torch.complex128)[:, None]
+    want[0] = 1.0  # 0**0 = 1
+    assert torch.allclose(got, want, rtol=4 * 6e-8, atol=1e-30)
+    real = torch.tensor([-0.5, 0.0, 0.9], dtype=torch.float32)
+    torch.testing.assert_close(lam_powers(real, torch.tensor([0, 3])),
+                               torch.tensor([[1.0, 1.0, 1.0], [-0.125, 0.0, 0.729]]))
+    for k in (0, 3, 4, 1000):  # a Python int exponent: one power, same values
+        torch.testing.assert_close(lam_powers(real, k), lam_powers(real, torch.tensor([k]))[0],
+                                   rtol=0, atol=0)
+        torch.testing.assert_close(lam_powers(lam, k), lam_powers(lam, torch.tensor([k]))[0],
+                                   rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("backend", CPU_BACKENDS)
+def test_non_finite_inputs_named_after_the_scan(backend):
+    """Values are checked on the output (one reduction); the culprit is named on the error
+    path, including the coefficients no output depends on (lam[:, 0] without x0; lam at L=1)."""
+    lam, b = _good()
+    bad = b.clone()
+    bad[0, -1, 2] = complex(float("inf"), 0.0)
+    with pytest.raises(ValueError, match="^b must contain only finite"):
+        sl.scan(lam, bad, backend=backend)
+    with pytest.raises(ValueError, match="^lam must contain only finite"):
+        sl.scan(torch.full_like(lam, float("nan")), b[:, :1], backend=backend)
+    tv = lam.expand_as(b).clone()
+    tv[1, 0, 0] = float("nan")  # multiplies x_{-1} = 0: unseen by some backends
+    with pytest.raises(ValueError, match="^lam must contain only finite"):
+        sl.scan(tv, b, backend=backend)
+    with pytest.raises(ValueError, match="^x0 must contain only finite"):
+        sl.scan(lam, b, torch.full((b.shape[0], b.shape[2]), float("inf"), dtype=b.dtype),
+                backend=backend)

@@ -268,3 +268,35 @@ def test_resume_with_a_pathlike_out_dir(tmp_path):
     with pytest.raises(T.TrainingInterrupted):
         T.train(cfg, on_step=lambda s, l: T.request_stop() if s == 2 else None)
     assert T.train(cfg, resume=True)["status"] == "completed"
+
+
+@pytest.mark.parametrize("n_heads", [1, 2])
+def test_transformer_preallocated_cache_equals_forward(n_heads):
+    """The in-place KVCache gives the full forward's features (float64, rounding) and the
+    legacy torch.cat cache's, token by token; misuse names the argument."""
+    torch.manual_seed(1)
+    tf = T.TransformerClassifier(3, d_model=8, n_layers=2, n_heads=n_heads, vocab_size=10,
+                                 max_len=16).double().eval()
+    x = torch.randint(1, 10, (3, 11))
+    with torch.no_grad():
+        feats = tf.features(x)
+        cache, legacy = tf.new_cache(3, capacity=12), None
+        for t in range(11):
+            h, cache = tf.step(x[:, t], cache, position=t)
+            h_cat, legacy = tf.step(x[:, t], legacy, position=t)
+            torch.testing.assert_close(h, feats[:, t], rtol=1e-12, atol=1e-12)  # float64
+            torch.testing.assert_close(h, h_cat, rtol=1e-12, atol=1e-12)
+    assert cache.length == 11 and cache.nbytes() == sum(t.numel() * 8 for kv in legacy for t in kv)
+    for k_pre, (k_cat, _) in zip(cache.keys, legacy):
+        torch.testing.assert_close(k_pre[:, :, :11], k_cat, rtol=0, atol=0)
+    with pytest.raises(ValueError, match="position"):
+        tf.step(x[:, 0], cache, position=3)  # not the cache's length
+    with pytest.raises(ValueError, match="position"):
+        tf.step(x[:, 0], cache.truncate(12), position=12)  # full
+    with pytest.raises(ValueError, match="capacity"):
+        tf.new_cache(3, capacity=17)
+    with pytest.raises(ValueError, match="length"):
+        cache.truncate(13)
+    # restarting from a shorter prefix reuses the buffers
+    h, _ = tf.step(x[:, 4], cache.truncate(4), position=4)
+    torch.testing.assert_close(h, feats[:, 4], rtol=1e-12, atol=1e-12)

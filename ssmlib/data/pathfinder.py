@@ -8,25 +8,52 @@ the two ends of the *same* path, 0 when they sit on different paths. LRA
 
 Drawing the images
 ------------------
-:func:`generate_pathfinder` draws pathfinder-*style* images. The LRA images
-come from the generator of github.com/drewlinsley/pathfinder, run with the
-parameters listed in the docstring of the official TFDS builder
-(``lra_benchmarks/data/pathfinder.py`` in google-research/long-range-arena, class
-``Pathfinder32``): ``contour_length = 14`` paddles per path, ``paddle_length = 2``,
-``paddle_thickness = 0.5``, ``marker_radius = 1.5``, ``continuity = 1.0``,
-``antialias_scale = 2``, ``paddle_contrast_list = [0.75]``, and
-``20 // (14 // 3) = 5`` distractor snakes of ``14 // 3 = 4`` paddles. This module
-follows the idea of that generator, not its code, and uses the same path and
-distractor counts and marker radius; its default dash length (1.5) and line
-thickness (1.0) differ, and its intensities are not matched to the release's:
-each path is a chain of short straight dashes ("paddles") separated by
-gaps, whose heading turns by at most ``max_turn`` radians from one paddle to the
-next; two target paths of ``n_paddles`` paddles and a few short distractor paths
-are placed so that no two paths come closer than ``min_separation`` pixels
+:func:`generate_pathfinder` draws pathfinder-style images whose appearance follows
+the parameters with which the LRA images were made. The LRA images come from the
+generator of github.com/drewlinsley/pathfinder (``snakes2.py``), run with the
+parameters listed in the docstrings of the official TFDS builders
+(``lra_benchmarks/data/pathfinder.py`` in google-research/long-range-arena). For
+``Pathfinder32`` these are ``contour_length = 14`` paddles per path,
+``paddle_length = 2``, ``paddle_margin_list = [1]``, ``paddle_thickness = 0.5``,
+``marker_radius = 1.5``, ``continuity = 1.0``, ``antialias_scale = 2``,
+``seed_distance = 7``, ``snake_contrast_list = [2]``,
+``paddle_contrast_list = [0.75]`` and ``20 // (14 // 3) = 5`` distractor snakes
+of ``14 // 3 = 4`` paddles. This module implements the description, not the
+code, of that generator:
+
+* a path is a chain of straight dashes ("paddles") of length ``paddle_length``;
+  the next paddle starts ``gap = 2 * paddle_margin`` further on (the original
+  places each new paddle ``margin`` beyond a pivot that lies ``margin`` beyond
+  the previous paddle's end), so Pathfinder32 has 2-pixel dashes and 2-pixel gaps;
+* the heading changes between paddles by ``delta`` with density proportional to
+  ``cos(continuity * delta)**2`` for ``|delta| < pi / (2 * continuity)`` (the
+  original's weighting of candidate positions), i.e. ``max_turn = pi / 2`` for
+  ``continuity = 1``;
+* the first target path starts in the centre square that keeps
+  ``2 * seed_distance`` from every border and the second starts
+  ``seed_distance`` away from it; both then grow freely up to ``border`` pixels
+  from the edge (the original only refuses positions outside the image), so
+  14 paddles of period 4 px reach the edges of a 32x32 image;
+* a positive image marks the start and the end of one target path, a negative
+  image the start of one and the end of the other (so the position of the
+  markers does not give the label away);
+* strokes are rasterized on a grid ``antialias_scale`` times finer and filtered
+  down with a tent filter two pixels wide (the original draws at twice the
+  resolution and shrinks with a Lanczos filter). A target paddle has value
+  ``contrast = 0.75 * 2 = 1.5``, a distractor paddle ``distractor_contrast = 2``
+  (the original draws distractors with the snake contrast alone), a marker 1;
+  a dash ``paddle_thickness = 0.5`` wide fills at most 0.44 of the filter, so
+  its pixels reach at most about 0.66 (targets) and 0.88 (distractors) of the
+  marker's intensity. Intensities are clipped to [0, 1] and each image is scaled
+  so that its brightest pixel is 255, as saving a float image with
+  ``scipy.misc.imsave`` (byte-scaling) does in the original.
+
+Different paths keep ``min_separation`` pixels between their centre lines
 (paths never touch, so "connected" is a property of the drawing, not only of the
-label); markers are filled disks. Lines are rendered with anti-aliasing from the
-exact pixel-to-segment distance. With ``dashed=False`` the paths are drawn solid,
-which lets the tests check connectivity with a flood fill.
+label). With ``dashed=False`` the paths are drawn solid, which lets the tests
+check connectivity with a flood fill. :func:`pathfinder_statistics` measures the
+appearance (lit fraction, dash and gap lengths, intensities, distance to the
+border, connected components).
 
 Release layout and loader
 -------------------------
@@ -54,6 +81,7 @@ __all__ = [
     "PRESETS",
     "generate_pathfinder",
     "render_sample",
+    "pathfinder_statistics",
     "write_pathfinder_tree",
     "load_pathfinder",
     "split_indices",
@@ -65,7 +93,9 @@ CONTOUR_DIR = "curv_contour_length_14"
 
 @dataclass
 class PathfinderConfig:
-    """Geometry of generated images (lengths in pixels).
+    """Geometry and appearance of generated images (lengths in pixels).
+
+    The defaults are the LRA Pathfinder32 parameters (see the module docstring).
 
     Parameters
     ----------
@@ -74,31 +104,49 @@ class PathfinderConfig:
     n_paddles : int
         Paddles per target path (the release's "contour length" is 14).
     paddle_length, gap : float
-        Length of one dash and of the gap after it.
+        Length of one dash and of the gap after it (``gap = 2 * paddle_margin``
+        of the original generator).
     thickness : float
-        Line width.
+        Line width (the original's ``paddle_thickness``).
     marker_radius : float
         Radius of the two endpoint markers.
     max_turn : float
-        Largest change of heading between consecutive paddles, radians.
+        Largest change of heading between consecutive paddles, radians; turns have
+        density proportional to ``cos(pi * delta / (2 * max_turn))**2`` on
+        ``[-max_turn, max_turn]`` (``max_turn = pi / (2 * continuity)``).
     n_distractors : int
         Short distractor paths (placed when room is found).
     distractor_paddles : int
         Paddles per distractor.
     min_separation : float
         Smallest distance between the centre lines of two different paths.
+    seed_distance : float
+        Distance between the starts of the two target paths; the first starts at
+        least ``2 * seed_distance`` from every border when the image allows it.
+    border : float
+        Smallest distance between a centre line and the image edge.
+    contrast, distractor_contrast : float
+        Intensity of a fully covered pixel of a target / distractor path, relative
+        to a marker (1); clipped at 1.
+    antialias_scale : int
+        Supersampling factor of the rasterizer (1 = no anti-aliasing).
     """
 
     resolution: int = 32
     n_paddles: int = 14
-    paddle_length: float = 1.5
-    gap: float = 1.0
-    thickness: float = 1.0
+    paddle_length: float = 2.0
+    gap: float = 2.0
+    thickness: float = 0.5
     marker_radius: float = 1.5
-    max_turn: float = math.pi / 4
+    max_turn: float = math.pi / 2
     n_distractors: int = 5
     distractor_paddles: int = 4
-    min_separation: float = 2.0
+    min_separation: float = 1.5
+    seed_distance: float = 7.0
+    border: float = 0.5
+    contrast: float = 1.5
+    distractor_contrast: float = 2.0
+    antialias_scale: int = 4
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -118,23 +166,40 @@ class PathfinderConfig:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.n_distractors < 0:
             raise ValueError(f"n_distractors must be >= 0, got {self.n_distractors}")
-        for name in ("paddle_length", "thickness", "marker_radius", "min_separation"):
+        for name in ("paddle_length", "thickness", "marker_radius", "min_separation",
+                     "contrast", "distractor_contrast"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
-        if self.gap < 0:
-            raise ValueError(f"gap must be >= 0, got {self.gap}")
+        for name in ("gap", "seed_distance", "border"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.border >= self.resolution / 4:
+            raise ValueError(f"border must be < resolution / 4 = {self.resolution / 4}, "
+                             f"got {self.border}")
         if not 0 <= self.max_turn <= math.pi:
             raise ValueError(f"max_turn must be in [0, pi], got {self.max_turn}")
+        if not 1 <= self.antialias_scale <= 16:
+            raise ValueError(f"antialias_scale must be in [1, 16], got {self.antialias_scale}")
 
 
-#: Pathfinder (32x32) and Path-X (128x128) geometries. The 128 preset scales
-#: lengths by 4 so paths span a similar fraction of the image (values chosen
-#: for this generator, not copied from the original one).
+#: Pathfinder (32x32), 64x64 and Path-X (128x128) parameters of the LRA TFDS
+#: builders (``Pathfinder32``, ``Pathfinder64``, ``Pathfinder128``). For 64 and 128
+#: ``paddle_length`` is the generator's default 5 and ``continuity = 1.8`` gives
+#: ``max_turn = pi / 3.6``; 128 uses ``paddle_margin_list = [2, 3]`` (one margin
+#: drawn per image in the original; here the mean, gap 5), distractors of
+#: ``14 / 3 = 4`` paddles (integer division) and the snake contrasts 0.8 (64) and
+#: 0.9 (128) for every path. ``min_separation`` and the 4x anti-aliasing are
+#: choices of this generator.
 PRESETS = {
     32: PathfinderConfig(resolution=32),
-    128: PathfinderConfig(resolution=128, paddle_length=6.0, gap=4.0, thickness=1.5,
-                          marker_radius=3.0, max_turn=math.pi / 4, n_distractors=7,
-                          distractor_paddles=4, min_separation=6.0),
+    64: PathfinderConfig(resolution=64, paddle_length=5.0, gap=2.0, thickness=1.0,
+                         marker_radius=2.5, max_turn=math.pi / 3.6, n_distractors=22 // 4,
+                         distractor_paddles=4, min_separation=2.0, seed_distance=12.0,
+                         contrast=0.8, distractor_contrast=0.8),
+    128: PathfinderConfig(resolution=128, paddle_length=5.0, gap=5.0, thickness=1.5,
+                          marker_radius=3.0, max_turn=math.pi / 3.6, n_distractors=35 // 4,
+                          distractor_paddles=4, min_separation=3.0, seed_distance=20.0,
+                          contrast=0.9, distractor_contrast=0.9),
 }
 
 
@@ -188,18 +253,31 @@ class _Occupancy:
             grid[y0:y1, x0:x1] |= self.disk[y0 - (y - r) : y1 - (y - r), x0 - (x - r) : x1 - (x - r)]
 
 
+def _turn(rng: np.random.Generator, max_turn: float) -> float:
+    """A heading change with density proportional to cos(pi d / (2 max_turn))**2."""
+    if max_turn == 0:
+        return 0.0
+    while True:
+        u = rng.uniform(-1.0, 1.0)
+        if rng.random() < math.cos(0.5 * math.pi * u) ** 2:
+            return max_turn * u
+
+
 def _grow_path(rng: np.random.Generator, n_paddles: int, cfg: PathfinderConfig,
-               occ: _Occupancy, tries: int = 30) -> _Path | None:
-    """Grow one path in free space of ``occ`` (and stamp it there); None if no room."""
+               occ: _Occupancy, tries: int = 30, start: Any = None) -> _Path | None:
+    """Grow one path in free space of ``occ`` (and stamp it there); None if no room.
+
+    ``start`` is a callable returning a start point (default: uniform in the image).
+    """
     R = cfg.resolution
-    margin = cfg.marker_radius + 1.0
+    lo, hi = cfg.border, R - cfg.border
     step = cfg.paddle_length + cfg.gap
     # A paddle is checked against its own path except the last `lag` paddles, which
     # are closer than min_separation along the curve by construction.
     lag = int(np.ceil(cfg.min_separation / step)) + 1
     for _ in range(tries):
-        p = rng.uniform(margin, R - margin, size=2)
-        if occ.hits(p[None]):
+        p = start() if start is not None else rng.uniform(lo, hi, size=2)
+        if not (lo <= p[0] <= hi and lo <= p[1] <= hi) or occ.hits(p[None]):
             continue
         heading = rng.uniform(0, 2 * np.pi)
         path = _Path()
@@ -209,11 +287,11 @@ def _grow_path(rng: np.random.Generator, n_paddles: int, cfg: PathfinderConfig,
         for k in range(n_paddles):
             placed = False
             for _attempt in range(12):
-                h = heading + (rng.uniform(-cfg.max_turn, cfg.max_turn) if k > 0 else 0.0)
+                h = heading + (_turn(rng, cfg.max_turn) if k > 0 else 0.0)
                 d = np.array([np.cos(h), np.sin(h)])
                 q = p + cfg.paddle_length * d  # end of the dash
-                nxt = p + step * d  # start of the next dash
-                if not (margin <= nxt[0] <= R - margin and margin <= nxt[1] <= R - margin):
+                nxt = p + step * d if k < n_paddles - 1 else q  # start of the next dash
+                if not (lo <= nxt[0] <= hi and lo <= nxt[1] <= hi):
                     if k == 0:
                         heading = rng.uniform(0, 2 * np.pi)
                     continue
@@ -223,7 +301,7 @@ def _grow_path(rng: np.random.Generator, n_paddles: int, cfg: PathfinderConfig,
                 if len(samples) >= lag:
                     occ.stamp(samples[-lag], into=own)
                 path.segments.append((p.copy(), q.copy()))
-                samples.append(seg if k < n_paddles - 1 else _dense(p, q))
+                samples.append(seg)
                 heading, p, placed = h, nxt, True
                 break
             if not placed:
@@ -236,6 +314,23 @@ def _grow_path(rng: np.random.Generator, n_paddles: int, cfg: PathfinderConfig,
     return None
 
 
+def _stamp_segment(canvas: np.ndarray, a: np.ndarray, b: np.ndarray, half: float,
+                   value: float) -> None:
+    """canvas = max(canvas, value) on the sub-pixels within ``half`` of segment [a, b]."""
+    n = canvas.shape[0]
+    x0 = max(0, int(math.floor(min(a[0], b[0]) - half)))
+    x1 = min(n, int(math.ceil(max(a[0], b[0]) + half)) + 1)
+    y0 = max(0, int(math.floor(min(a[1], b[1]) - half)))
+    y1 = min(n, int(math.ceil(max(a[1], b[1]) + half)) + 1)
+    if x0 >= x1 or y0 >= y1:
+        return
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    px = np.stack([xx + 0.5, yy + 0.5], axis=-1).astype(float)
+    inside = _segment_distance(px, a, b) <= half
+    view = canvas[y0:y1, x0:x1]
+    view[inside] = np.maximum(view[inside], value)
+
+
 def _segment_distance(px: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Distance from points ``px`` (..., 2) to the segment [a, b]."""
     ab = b - a
@@ -245,31 +340,64 @@ def _segment_distance(px: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarra
     return np.linalg.norm(px - proj, axis=-1)
 
 
+def _tent_matrix(R: int, s: int) -> np.ndarray:
+    """(R, R*s) weights of a tent filter two pixels wide, sampled at pixel centres."""
+    d = (np.arange(R * s)[None, :] + 0.5) / s - (np.arange(R)[:, None] + 0.5)
+    return np.maximum(0.0, 1.0 - np.abs(d)) / s
+
+
 def render_sample(paths: Sequence[_Path], markers: Sequence[np.ndarray],
-                  cfg: PathfinderConfig, dashed: bool = True) -> np.ndarray:
+                  cfg: PathfinderConfig, dashed: bool = True,
+                  n_targets: int = 2) -> np.ndarray:
     """Rasterize paths and markers into a grey image, shape (R, R), uint8.
 
-    Intensity falls linearly from 1 to 0 over one pixel around the stroke
-    (``1/2 + thickness/2 - distance``, clipped): a simple anti-aliasing.
+    Each stroke is drawn with a hard edge on a grid ``cfg.antialias_scale`` times
+    finer, with value ``cfg.contrast`` (the first ``n_targets`` paths),
+    ``cfg.distractor_contrast`` (the others) or 1 (markers); overlapping strokes
+    take the maximum. A pixel is the average of the sub-pixels weighted by a tent
+    filter two pixels wide centred on it (anti-aliasing; a 0.5-pixel dash gives
+    a peak of at most 0.44 of its value and a fainter neighbour, close to the
+    Lanczos reduction of the original); values are clipped to [0, 1] and the
+    image is scaled so that its brightest pixel is 255.
     """
-    R = cfg.resolution
-    yy, xx = np.mgrid[0:R, 0:R]
-    px = np.stack([xx + 0.5, yy + 0.5], axis=-1).astype(float)  # (x, y) pixel centres
-    img = np.zeros((R, R))
-    half = cfg.thickness / 2
-    for path in paths:
+    R, s = cfg.resolution, int(cfg.antialias_scale)
+    canvas = np.zeros((R * s, R * s))
+    half = cfg.thickness * s / 2
+    for k, path in enumerate(paths):
+        value = cfg.contrast if k < n_targets else cfg.distractor_contrast
         if dashed:
             segs = path.segments
         else:  # solid: join consecutive paddles, bridging the gaps
             segs = [(path.segments[i][0], path.segments[i + 1][0])
                     for i in range(len(path.segments) - 1)] + [path.segments[-1]]
         for a, b in segs:
-            d = _segment_distance(px, a, b)
-            img = np.maximum(img, np.clip(0.5 + half - d, 0.0, 1.0))
+            _stamp_segment(canvas, np.asarray(a) * s, np.asarray(b) * s, half, value)
     for m in markers:
-        d = np.linalg.norm(px - m, axis=-1)
-        img = np.maximum(img, np.clip(0.5 + cfg.marker_radius - d, 0.0, 1.0))
+        m = np.asarray(m, dtype=float) * s
+        _stamp_segment(canvas, m, m, cfg.marker_radius * s, 1.0)
+    img = np.clip(_tent_matrix(R, s) @ canvas @ _tent_matrix(R, s).T, 0.0, 1.0)
+    top = img.max()
+    if top > 0:
+        img = img / top
     return np.round(img * 255).astype(np.uint8)
+
+
+def _default_config(resolution: Any) -> PathfinderConfig:
+    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) \
+            or resolution < 8:
+        raise ValueError(f"resolution must be an int >= 8, got {resolution!r}")
+    if resolution > 1024:
+        raise ValueError(f"resolution must be <= 1024, got {resolution}")
+    if resolution in PRESETS:
+        return PRESETS[int(resolution)]
+    s = resolution / 32
+    base = PRESETS[32]
+    return PathfinderConfig(
+        resolution=int(resolution), paddle_length=base.paddle_length * s, gap=base.gap * s,
+        thickness=base.thickness * s, marker_radius=base.marker_radius * s,
+        min_separation=base.min_separation * s, seed_distance=base.seed_distance * s,
+        border=min(base.border * s, resolution / 8),
+    )
 
 
 def generate_pathfinder(
@@ -288,10 +416,10 @@ def generate_pathfinder(
     n : int
         Number of images.
     resolution : int
-        32 (Pathfinder) or 128 (Path-X) use :data:`PRESETS`; other sizes scale the
-        32 preset. Ignored when ``config`` is given.
+        32 (Pathfinder), 64 or 128 (Path-X) use :data:`PRESETS`; other sizes scale
+        the lengths of the 32 preset. Ignored when ``config`` is given.
     config : PathfinderConfig, optional
-        Full geometry.
+        Full geometry and appearance.
     seed : int or numpy.random.Generator
         Randomness.
     dashed : bool
@@ -304,31 +432,19 @@ def generate_pathfinder(
     images : ndarray, shape (n, R, R), uint8
     labels : ndarray, shape (n,), int64
         1 if the markers are joined by one path, else 0; alternates 1, 0, 1, ...
-        in generation order before a seeded shuffle, so classes are balanced.
+        before a seeded shuffle, so classes are balanced.
     geometry : list of dict, optional
-        ``{"markers": (2, 2) array, "paths": [array (M, 2), ...], "target": (i, j)}``.
+        ``{"markers": (2, 2) array, "paths": [array (M, 2), ...], "segments":
+        [array (P, 2, 2), ...], "target": (i, j)}`` with points as ``(x, y)`` in
+        pixel units (pixel ``(row, col)`` covers ``[col, col+1) x [row, row+1)``);
+        the first two paths are the target paths, ``target`` names the paths whose
+        start and end carry the markers.
     """
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
         raise ValueError(f"n must be a non-negative int, got {n!r}")
     if config is not None and not isinstance(config, PathfinderConfig):
         raise TypeError(f"config must be a PathfinderConfig, got {type(config).__name__}")
-    if config is None:
-        if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) \
-                or resolution < 8:
-            raise ValueError(f"resolution must be an int >= 8, got {resolution!r}")
-        if resolution > 1024:
-            raise ValueError(f"resolution must be <= 1024, got {resolution}")
-        if resolution in PRESETS:
-            config = PRESETS[resolution]
-        else:
-            s = resolution / 32
-            base = PRESETS[32]
-            config = PathfinderConfig(
-                resolution=int(resolution), paddle_length=base.paddle_length * s,
-                gap=base.gap * s, thickness=max(1.0, base.thickness * s),
-                marker_radius=base.marker_radius * s, min_separation=base.min_separation * s,
-            )
-    cfg = config
+    cfg = config if config is not None else _default_config(resolution)
     if n * cfg.resolution**2 > 2_000_000_000:
         raise ValueError(f"n * resolution**2 = {n * cfg.resolution**2} bytes of images is more "
                          f"than 2e9 (memory); got n={n}, resolution={cfg.resolution}")
@@ -339,16 +455,27 @@ def generate_pathfinder(
     rng.shuffle(labels)
     images = np.zeros((n, cfg.resolution, cfg.resolution), dtype=np.uint8)
     geometry: list[dict] = []
+    R = cfg.resolution
+    c_lo, c_hi = 2 * cfg.seed_distance, R - 2 * cfg.seed_distance
+    if c_hi - c_lo < 2:  # no centre square left: start anywhere
+        c_lo, c_hi = cfg.border, R - cfg.border
     for i in range(n):
         for _attempt in range(200):
             occ = _Occupancy(cfg.resolution, cfg.min_separation)
-            paths: list[_Path] = []
-            for _ in range(2):  # two target paths
-                path = _grow_path(rng, cfg.n_paddles, cfg, occ)
-                if path is None:
-                    break
-                paths.append(path)
-            if len(paths) == 2:
+            first = _grow_path(rng, cfg.n_paddles, cfg, occ,
+                               start=lambda: rng.uniform(c_lo, c_hi, size=2))
+            if first is None:
+                continue
+            s0 = first.segments[0][0]
+
+            def near_first() -> np.ndarray:
+                phi = rng.uniform(0, 2 * np.pi)
+                return s0 + cfg.seed_distance * np.array([np.cos(phi), np.sin(phi)])
+
+            second = _grow_path(rng, cfg.n_paddles, cfg, occ,
+                                start=near_first if cfg.seed_distance > 0 else None)
+            if second is not None:
+                paths = [first, second]
                 break
         else:
             raise RuntimeError("generate_pathfinder: could not place two target paths; "
@@ -357,19 +484,100 @@ def generate_pathfinder(
             path = _grow_path(rng, cfg.distractor_paddles, cfg, occ, tries=10)
             if path is not None:
                 paths.append(path)
-        a0, a1 = paths[0].ends
-        b0, b1 = paths[1].ends
-        if labels[i] == 1:
-            markers, target = [a0, a1], (0, 0)
-        else:
-            markers, target = [a0, b1 if rng.random() < 0.5 else b0], (0, 1)
+        k = int(rng.integers(2))  # the path whose start carries a marker
+        other = k if labels[i] == 1 else 1 - k
+        markers, target = [paths[k].ends[0], paths[other].ends[1]], (k, other)
         images[i] = render_sample(paths, markers, cfg, dashed=dashed)
         if return_geometry:
             geometry.append({"markers": np.array(markers), "target": target,
-                             "paths": [p.points for p in paths]})
+                             "paths": [p.points for p in paths],
+                             "segments": [np.array(p.segments) for p in paths]})
     if return_geometry:
         return images, labels, geometry
     return images, labels
+
+
+def pathfinder_statistics(images: np.ndarray, geometry: Sequence[dict],
+                          lit_level: int = 64) -> dict[str, float]:
+    """Measure the appearance of Pathfinder images from their pixels.
+
+    Parameters
+    ----------
+    images : ndarray, shape (n, R, R), uint8
+    geometry : list of dict
+        From ``generate_pathfinder(..., return_geometry=True)``: the centre lines
+        and markers tell which pixels to look at; all values are read from the
+        images.
+    lit_level : int
+        Grey level above which a pixel counts as lit (default 64 = 1/4 of 255).
+
+    Returns
+    -------
+    dict
+        ``lit_fraction`` (pixels > 0) and ``bright_fraction`` (> ``lit_level``);
+        ``marker_level`` (mean grey level at the marker centres);
+        ``target_level`` / ``distractor_level`` (mean of the brightest pixel of
+        each dash of the target / distractor paths); ``dash_length`` and
+        ``gap_length`` (mean lengths, pixels, of the runs along the target
+        centre lines where the pixel under the line is above / at most half
+        ``target_level``); ``border_distance`` (mean over images of the smallest
+        distance, pixels, from a lit pixel to the image edge) and
+        ``near_border`` (fraction of images with a lit pixel in the outermost
+        two rows or columns); ``components`` (mean number of 8-connected groups
+        of lit pixels); ``distractors`` (mean number of distractor paths).
+    """
+    from scipy import ndimage
+
+    images = np.asarray(images)
+    if images.ndim != 3 or images.dtype != np.uint8:
+        raise ValueError(f"images must be uint8 of shape (n, R, R), got {images.dtype} "
+                         f"{images.shape}")
+    if len(geometry) != len(images):
+        raise ValueError(f"geometry must have one entry per image ({len(images)}), "
+                         f"got {len(geometry)}")
+    n, R, _ = images.shape
+    yy, xx = np.mgrid[0:R, 0:R]
+    edge = np.minimum(np.minimum(yy, xx), np.minimum(R - 1 - yy, R - 1 - xx))
+
+    def pix(img: np.ndarray, pts: np.ndarray) -> np.ndarray:
+        c = np.clip(np.floor(pts).astype(int), 0, R - 1)
+        return img[c[:, 1], c[:, 0]].astype(float)
+
+    marker, target, distractor, dashes, gaps, border, near, comps, ndis = ([] for _ in range(9))
+    for img, g in zip(images, geometry):
+        marker.extend(pix(img, np.asarray(g["markers"])))
+        for k, segs in enumerate(g["segments"]):
+            peaks = [pix(img, _dense(a, b, 0.25)).max() for a, b in segs]
+            (target if k < 2 else distractor).extend(peaks)
+        lit = img > lit_level
+        border.append(edge[lit].min() if lit.any() else R / 2)
+        near.append(bool((lit & (edge <= 1)).any()))
+        comps.append(ndimage.label(lit, structure=np.ones((3, 3)))[1])
+        ndis.append(len(g["segments"]) - 2)
+    t_level = float(np.mean(target))
+    for img, g in zip(images, geometry):
+        for k in range(2):
+            pts = np.asarray(g["paths"][k])
+            on = pix(img, pts) > t_level / 2
+            step = np.r_[0.0, np.linalg.norm(np.diff(pts, axis=0), axis=1)]
+            # runs of equal `on`; the first and last runs are cut by the markers
+            cuts = np.flatnonzero(np.diff(on.astype(int))) + 1
+            for r0, r1 in zip(cuts[:-1], cuts[1:]):
+                (dashes if on[r0] else gaps).append(step[r0 + 1 : r1 + 1].sum())
+    return {
+        "lit_fraction": float((images > 0).mean()),
+        "bright_fraction": float((images > lit_level).mean()),
+        "marker_level": float(np.mean(marker)),
+        "target_level": t_level,
+        "distractor_level": float(np.mean(distractor)) if distractor else float("nan"),
+        "dash_length": float(np.mean(dashes)) if dashes else 0.0,
+        "gap_length": float(np.mean(gaps)) if gaps else 0.0,
+        "border_distance": float(np.mean(border)),
+        "near_border": float(np.mean(near)),
+        "components": float(np.mean(comps)),
+        "distractors": float(np.mean(ndis)),
+    }
+
 
 
 def write_pathfinder_tree(

@@ -120,10 +120,11 @@ def _validate(lam, b, x0, backend):
         raise ValueError(
             f"backend must be 'auto' or one of {SCAN_BACKENDS}, got {backend!r}"
         )
-    compiling = getattr(torch.compiler, "is_compiling", lambda: False)()
-    finite = not compiling  # a data-dependent check would break a compiled graph
-    check_tensor(b, "b", ndim=3, dtypes=_DTYPES, finite=finite)
-    check_tensor(lam, "lam", ndim=(1, 3), dtypes=_DTYPES, finite=finite)
+    # Values are not read here: a NaN or inf in an input shows up in the output, whose
+    # finiteness scan() checks anyway (one reduction) to catch overflow; only then are
+    # the inputs read, to name the culprit (_check_inputs_finite).
+    check_tensor(b, "b", ndim=3, dtypes=_DTYPES, finite=False)
+    check_tensor(lam, "lam", ndim=(1, 3), dtypes=_DTYPES, finite=False)
     if lam.dtype != b.dtype:
         raise TypeError(f"lam must have the same dtype as b ({b.dtype}), got {lam.dtype}")
     if lam.device != b.device:
@@ -138,7 +139,7 @@ def _validate(lam, b, x0, backend):
             f"time-varying lam must have the shape of b {tuple(b.shape)}, got {tuple(lam.shape)}"
         )
     if x0 is not None:
-        check_tensor(x0, "x0", ndim=2, dtypes=_DTYPES, finite=finite)
+        check_tensor(x0, "x0", ndim=2, dtypes=_DTYPES, finite=False)
         if x0.dtype != b.dtype:
             raise TypeError(f"x0 must have the same dtype as b ({b.dtype}), got {x0.dtype}")
         if x0.device != b.device:
@@ -166,7 +167,7 @@ def scan(
     x0: torch.Tensor | None = None,
     backend: str = "auto",
 ) -> torch.Tensor:
-    """Solve ``x_k = lam_k x_{k-1} + b_k`` for all ``k`` (eq. (eq-scan-recurrence)).
+    """Solve ``x_k = lam_k x_{k-1} + b_k`` for all ``k``.
 
     Parameters
     ----------
@@ -208,19 +209,26 @@ def scan(
     tensor([1.0000, 1.5000, 1.7500])
     """
     backend = _validate(lam, b, x0, backend)
+    compiling = getattr(torch.compiler, "is_compiling", lambda: False)()
     if b.shape[1] == 0:
         # Empty time axis: an empty (B, 0, N) result, connected to autograd through
         # every input (their gradients are zero), for every backend.
+        if not compiling:
+            _check_inputs_finite(lam, b, x0)  # tiny: lam (N,) and x0 (B, N)
         out = b + _expand_lam(lam, b) * 0
         if x0 is not None:
             out = out + x0[:, None, :].expand_as(b) * 0
         return out
-    compiling = getattr(torch.compiler, "is_compiling", lambda: False)()
+    # The coefficients no output depends on: lam (N,) when L = 1, lam[:, 0] (B, N) when
+    # x0 is omitted. Their finiteness joins the output's in one reduction.
+    unseen = lam if lam.ndim == 1 else (lam[:, 0] if x0 is None else None)
     if backend == "sequential":
         out = scan_sequential(lam, b, x0)
-        if not compiling:
+        if not compiling and not _all_finite(out, unseen):
+            _check_inputs_finite(lam, b, x0)
             _check_overflow(out, lam)
         return out
+    b_in, x0_in = b, x0
     if x0 is not None:
         # fold the initial state into the first input: b_0 <- b_0 + lam_0 x0
         lam0 = lam if lam.ndim == 1 else lam[:, 0]
@@ -229,8 +237,9 @@ def scan(
         out = scan_triton(lam, b)
     else:
         out = LinearScan.apply(lam, b, _PRIMITIVES[backend])
-    if compiling or _all_finite(out):
+    if compiling or _all_finite(out, unseen):
         return out
+    _check_inputs_finite(lam, b_in, x0_in)  # a NaN/inf input, named; else an overflow
     # The parallel schedules multiply running products of lam, which overflow to
     # inf for |lam| > 1 long before the states do (inf * 0 = NaN in the combine).
     # Where that happens, the reference loop (differentiated by torch autograd)
@@ -240,15 +249,26 @@ def scan(
     return out
 
 
-def _all_finite(x: torch.Tensor) -> bool:
+def _all_finite(x: torch.Tensor, extra: torch.Tensor | None = None) -> bool:
+    """True when every entry of ``x`` (and of ``extra``) is finite: one host read."""
     with torch.no_grad():
         # One reduction: NaN and inf propagate into the sum. A finite sum proves every
         # entry finite; a non-finite one (possibly an overflow of the sum itself) gets
         # the exact element-wise check.
         total = x.sum()
+        if extra is not None and extra.numel():
+            total = total + extra.sum()
         if bool(torch.isfinite(torch.view_as_real(total) if total.is_complex() else total).all()):
             return True
-        return bool(torch.isfinite(torch.view_as_real(x) if x.is_complex() else x).all())
+        return all(bool(torch.isfinite(torch.view_as_real(t) if t.is_complex() else t).all())
+                   for t in (x, extra) if t is not None)
+
+
+def _check_inputs_finite(lam: torch.Tensor, b: torch.Tensor, x0: torch.Tensor | None) -> None:
+    """The error path: name the input (b, lam, x0) with a NaN or inf entry, if any."""
+    for name, t in (("b", b), ("lam", lam), ("x0", x0)):
+        if t is not None and t.numel():
+            check_tensor(t, name, finite=True)
 
 
 def _check_overflow(x: torch.Tensor, lam: torch.Tensor) -> None:

@@ -3,7 +3,7 @@
 For ``x_t = lam_t x_{t-1} + b_t`` (``x_{-1} = 0``) and an upstream gradient
 ``dy_t = dL/dx_t`` (torch's convention: the conjugate Wirtinger derivative),
 the adjoint state ``g_t = dL/db_t`` obeys the *reversed* recurrence
-(eq. (eq-scan-backward))
+(the backward recursion of chapter 8)
 
     g_{L-1} = dy_{L-1},     g_t = dy_t + conj(lam_{t+1}) g_{t+1},
 
@@ -47,7 +47,7 @@ class LinearScan(torch.autograd.Function):
     """``x = scan(lam, b)`` with a zero initial state, for a forward primitive.
 
     The backward pass runs the same primitive on the reversed sequence
-    (eq. (eq-scan-backward)); only ``lam`` and ``x`` are saved.
+    (the backward recursion of chapter 8); only ``lam`` and ``x`` are saved.
     """
 
     @staticmethod

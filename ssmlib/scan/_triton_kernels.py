@@ -25,7 +25,7 @@ import triton.language as tl
 
 @triton.jit
 def _combine_complex(a1r, a1i, b1r, b1i, a2r, a2i, b2r, b2i):
-    # (a1, b1) o (a2, b2) = (a1 a2, a2 b1 + b2), eq. (eq-scan-operator)
+    # (a1, b1) o (a2, b2) = (a1 a2, a2 b1 + b2) (chapter 8)
     ar = a1r * a2r - a1i * a2i
     ai = a1r * a2i + a1i * a2r
     br = a2r * b1r - a2i * b1i + b2r

@@ -4,12 +4,12 @@ Split the time axis into ``C`` chunks of ``T`` steps. Then
 
 1. inside every chunk, run the recurrence from a zero state, for all chunks at
    once: ``T`` vectorized steps over a ``(B, C, N)`` slice, and the running
-   products ``P_{c,t} = lam_{c,0} ... lam_{c,t}`` (eq. (eq-scan-chunk-local));
+   products ``P_{c,t} = lam_{c,0} ... lam_{c,t}`` (chapter 8, chunk-local scan);
 2. across chunks, propagate the carries ``h_c = P_{c,T-1} h_{c-1} + s_c``,
    where ``s_c`` is chunk ``c``'s local final state: ``C`` steps over a
-   ``(B, N)`` slice (eq. (eq-scan-chunk-carry));
+   ``(B, N)`` slice (chapter 8, carries between chunks);
 3. correct every element: ``x_{c,t} = s_{c,t} + P_{c,t} h_{c-1}``, one
-   vectorized multiply-add (eq. (eq-scan-chunk-fix)).
+   vectorized multiply-add (chapter 8, the fix-up).
 
 With ``T ~ sqrt(L)`` there are ``O(sqrt L)`` Python-level steps instead of
 ``L``, each over a large slice, and ``O(L)`` work: about two passes over
@@ -23,6 +23,8 @@ from __future__ import annotations
 import math
 
 import torch
+
+from .parallel import lam_powers
 
 __all__ = ["scan_chunked", "default_chunk"]
 
@@ -71,13 +73,15 @@ def scan_chunked(
         p = torch.ones(batch, padded, n, dtype=b.dtype, device=b.device)
         p[:, :length] = lam
         p = p.view(batch, n_chunks, t_len, n)
-        for t in range(1, t_len):  # eq. (eq-scan-chunk-local), all chunks at once
+        for t in range(1, t_len):  # chunk-local scan, all chunks at once
             s[:, :, t].addcmul_(p[:, :, t], s[:, :, t - 1])
         p = torch.cumprod(p, dim=2)  # P_{c,t}
     else:
         for t in range(1, t_len):
             s[:, :, t].addcmul_(lam, s[:, :, t - 1])
-        p = torch.cumprod(lam.expand(t_len, n), dim=0)  # P_t = lam^(t+1), (T, N)
+        # P_t = lam^(t+1), (T, N), each power rounded once (a cumulative product's
+        # error would grow with t and be repeated by every carry step)
+        p = lam_powers(lam, torch.arange(1, t_len + 1, device=lam.device))
 
     if n_chunks > 1:
         # carries h_c = P_{c,T-1} h_{c-1} + s_{c,T-1}, sequential over chunks
@@ -85,10 +89,10 @@ def scan_chunked(
         p_last = p[:, :, -1] if time_varying else p[-1]
         h = torch.empty(batch, n_chunks - 1, n, dtype=b.dtype, device=b.device)
         h[:, 0] = last[:, 0]
-        for c in range(1, n_chunks - 1):  # eq. (eq-scan-chunk-carry)
+        for c in range(1, n_chunks - 1):  # carries between chunks
             pc = p_last[:, c] if time_varying else p_last
             torch.addcmul(last[:, c], pc, h[:, c - 1], out=h[:, c])
-        # x_{c,t} = s_{c,t} + P_{c,t} h_{c-1}, eq. (eq-scan-chunk-fix)
+        # x_{c,t} = s_{c,t} + P_{c,t} h_{c-1} (the fix-up)
         p_rest = p[:, 1:] if time_varying else p
         s[:, 1:].addcmul_(p_rest, h[:, :, None, :])
     return s.view(batch, padded, n)[:, :length]

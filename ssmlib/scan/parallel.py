@@ -1,7 +1,7 @@
 """Log-depth associative scans in plain torch ops (chapter 8).
 
 The recurrence ``x_k = a_k x_{k-1} + b_k`` is a prefix "sum" of the pairs
-``e_k = (a_k, b_k)`` under the associative operator (eq. (eq-scan-operator))
+``e_k = (a_k, b_k)`` under the associative operator (chapter 8)
 
     (a_1, b_1) o (a_2, b_2) = (a_1 a_2,  a_2 b_1 + b_2),
 
@@ -26,6 +26,7 @@ import torch
 
 __all__ = [
     "combine",
+    "lam_powers",
     "scan_hillis_steele",
     "scan_blelloch",
     "hillis_steele_schedule",
@@ -36,7 +37,7 @@ __all__ = [
 def combine(
     first: tuple[torch.Tensor, torch.Tensor], second: tuple[torch.Tensor, torch.Tensor]
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """The scan operator ``(a1, b1) o (a2, b2) = (a1 a2, a2 b1 + b2)`` (eq. (eq-scan-operator)).
+    """The scan operator ``(a1, b1) o (a2, b2) = (a1 a2, a2 b1 + b2)`` (chapter 8).
 
     ``first`` is the earlier element: applying ``first`` then ``second`` to a
     state ``x`` gives ``a2 (a1 x + b1) + b2``.
@@ -48,6 +49,46 @@ def combine(
 
 def _expand(lam: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return lam.expand_as(b) if lam.ndim == 1 else lam
+
+
+def lam_powers(lam: torch.Tensor, exponents: torch.Tensor | int) -> torch.Tensor:
+    """``lam ** e`` for a time-invariant ``lam`` (N,) and integer exponents ``e`` (M,): (M, N)
+    (for a Python int ``e``: shape (N,)).
+
+    Computed as :math:`|\\lambda|^e e^{i e \\arg\\lambda} = \\exp(e \\log|\\lambda|)
+    e^{i e \\arg \\lambda}` in float64 and rounded once to ``lam``'s dtype, so the relative
+    error is a few units of that dtype's rounding whatever ``e``. Repeated multiplication
+    (``lam^{2d} = lam^d lam^d``) instead repeats the same rounding error in both factors:
+    the error of ``lam^e`` grows like ``e`` times the unit roundoff (about 1e-2 at
+    ``e = 10^6`` in complex64), which is what the log-depth scans lost at long ``L``.
+    """
+    if isinstance(exponents, int):  # one power, (N,): no tensor, no host-device copy
+        if exponents == 0:
+            return torch.ones_like(lam)
+        e: float | torch.Tensor = float(exponents)
+    else:
+        e = exponents.to(device=lam.device, dtype=torch.float64)[:, None]
+    wide = lam.to(torch.complex128 if lam.is_complex() else torch.float64)  # exact
+    mag = torch.exp(e * torch.log(wide.abs()))  # 0**e = 0 for e > 0
+    if lam.is_complex():
+        out = torch.polar(mag, e * wide.angle())
+    elif isinstance(exponents, int):
+        out = -mag if exponents % 2 else mag
+        out = torch.where(wide < 0, out, mag)
+    else:
+        odd = torch.remainder(exponents.to(lam.device), 2)[:, None] == 1
+        out = torch.where(odd & (wide < 0), -mag, mag)
+    if not isinstance(exponents, int):
+        out = torch.where(e == 0, torch.ones_like(out), out)  # lam**0 = 1 (also lam = 0)
+    return out.to(lam.dtype)
+
+
+def _powers_of(lam: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
+    """``lam ** counts`` (M, N) for integer ``counts`` (M,) taking few distinct values."""
+    if counts.device.type != "cpu":  # torch.unique would wait for the device
+        return lam_powers(lam, counts)
+    values, inverse = torch.unique(counts, return_inverse=True)
+    return lam_powers(lam, values)[inverse]
 
 
 def scan_hillis_steele(lam: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -68,11 +109,21 @@ def scan_hillis_steele(lam: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     ``e_{k-d} o e_k``, so after level ``j`` element ``k`` holds the composition
     of the ``min(k + 1, 2^{j+1})`` inputs ending at ``k``. Out of place, so it
     is differentiable by torch autograd too (at ``O(L log L)`` memory).
+    For a time-invariant ``lam`` the products are the powers ``lam^d``, taken from
+    :func:`lam_powers` (accurate at any ``d``) instead of repeated squaring.
     """
-    a = _expand(lam, b)
     x = b
     length = b.shape[1]
     d = 1
+    if lam.ndim == 1:
+        # Time-invariant: at level j every updated element's product is lam^d exactly
+        # (it composes the d inputs ending at k - ... k), computed accurately once.
+        while d < length:
+            lam_d = lam_powers(lam, d)
+            x = torch.cat([x[:, :d], lam_d * x[:, :-d] + x[:, d:]], dim=1)
+            d *= 2
+        return x
+    a = lam
     while d < length:
         x = torch.cat([x[:, :d], a[:, d:] * x[:, :-d] + x[:, d:]], dim=1)
         if 2 * d < length:  # the last level does not need the products
@@ -104,11 +155,17 @@ def scan_blelloch(lam: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     before the subtree. The inclusive result is ``x_k = a_k E_k + b_k`` from
     the exclusive prefix ``E_k``. In-place on private buffers: call it under
     ``torch.no_grad`` (the ``scan`` entry point supplies the backward pass).
+
+    For a time-invariant ``lam`` every product is a power ``lam^c``, ``c`` the number
+    of (non-padding) inputs it composes: the sweeps then carry the integer exponents
+    ``c`` (exact) and take the powers from :func:`lam_powers`.
     """
     batch, length, n = b.shape
     if length == 0:
         return b.clone()
     size = 1 << (length - 1).bit_length()
+    if lam.ndim == 1:
+        return _blelloch_invariant(lam, b, size)
     a_in = _expand(lam, b)
     a = torch.ones(batch, size, n, dtype=b.dtype, device=b.device)
     x = torch.zeros(batch, size, n, dtype=b.dtype, device=b.device)
@@ -141,6 +198,33 @@ def scan_blelloch(lam: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         d //= 2
     # inclusive: x_k = a_k * E_k + b_k
     return a_in * x[:, :length] + b
+
+
+def _blelloch_invariant(lam: torch.Tensor, b: torch.Tensor, size: int) -> torch.Tensor:
+    """Blelloch's sweeps for ``lam`` (N,): exponents instead of products."""
+    batch, length, n = b.shape
+    x = torch.zeros(batch, size, n, dtype=b.dtype, device=b.device)
+    x[:, :length] = b
+    c = torch.zeros(size, dtype=torch.int64, device=b.device)  # e_k = (lam^c_k, x_k)
+    c[:length] = 1
+    d = 1
+    while d < size:  # up-sweep
+        cv, xv = c.view(size // (2 * d), 2 * d), x.view(batch, size // (2 * d), 2 * d, n)
+        xv[:, :, 2 * d - 1] += _powers_of(lam, cv[:, 2 * d - 1]) * xv[:, :, d - 1]
+        cv[:, 2 * d - 1] += cv[:, d - 1]
+        d *= 2
+    c[size - 1] = 0
+    x[:, size - 1] = 0
+    d = size // 2
+    while d >= 1:  # down-sweep: (left, right) <- (right, right o left)
+        cv, xv = c.view(size // (2 * d), 2 * d), x.view(batch, size // (2 * d), 2 * d, n)
+        left_c, left_x = cv[:, d - 1].clone(), xv[:, :, d - 1].clone()
+        right_c, right_x = cv[:, 2 * d - 1].clone(), xv[:, :, 2 * d - 1].clone()
+        cv[:, d - 1], xv[:, :, d - 1] = right_c, right_x
+        xv[:, :, 2 * d - 1] = _powers_of(lam, left_c) * right_x + left_x
+        cv[:, 2 * d - 1] = right_c + left_c
+        d //= 2
+    return lam * x[:, :length] + b
 
 
 def hillis_steele_schedule(n: int) -> list[list[tuple[int, int]]]:

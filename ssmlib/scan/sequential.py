@@ -1,4 +1,4 @@
-"""The reference scan: a plain loop over time in torch ops (chapter 8, eq. (eq-scan-recurrence)).
+"""The reference scan: a plain loop over time in torch ops (chapter 8).
 
 It is slow (one Python iteration per step) but obviously correct, and it is
 differentiated by torch's own autograd, so it is an independent oracle for the
@@ -44,7 +44,7 @@ def scan_sequential(
     lam_steps = lam.unbind(1) if lam.ndim == 3 else [lam] * length
     xs = []
     for a, u in zip(lam_steps, b_steps):
-        x = a * x + u  # eq. (eq-scan-recurrence)
+        x = a * x + u  # x_k = lam_k x_{k-1} + b_k
         xs.append(x)
     if not xs:
         return b.new_zeros(b.shape)

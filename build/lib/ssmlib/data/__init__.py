@@ -1,0 +1,96 @@
+"""Long Range Arena data for chapter 10: ListOps and Pathfinder.
+
+* :mod:`ssmlib.data.listops`: generator (LRA rules), evaluator, tokenizer, and a
+  loader for the release files ``basic_{train,val,test}.tsv``.
+* :mod:`ssmlib.data.pathfinder`: generator of pathfinder-style images and a loader
+  for the release layout ``curv_contour_length_14/{imgs,metadata}``.
+* :func:`pad_collate`: batches variable-length items with a padding mask.
+
+Loaders parse text (and PNG images); they never unpickle.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from . import listops, pathfinder
+from .listops import (
+    ListOpsDataset,
+    ListOpsTokenizer,
+    evaluate,
+    generate_listops,
+    load_listops,
+    load_listops_tsv,
+    write_listops_tsv,
+)
+from .pathfinder import (
+    PathfinderConfig,
+    PathfinderDataset,
+    generate_pathfinder,
+    load_pathfinder,
+    split_indices,
+    write_pathfinder_tree,
+)
+
+__all__ = [
+    "listops",
+    "pathfinder",
+    "pad_collate",
+    "ListOpsDataset",
+    "ListOpsTokenizer",
+    "evaluate",
+    "generate_listops",
+    "load_listops",
+    "load_listops_tsv",
+    "write_listops_tsv",
+    "PathfinderConfig",
+    "PathfinderDataset",
+    "generate_pathfinder",
+    "load_pathfinder",
+    "split_indices",
+    "write_pathfinder_tree",
+]
+
+
+def pad_collate(batch: Sequence[tuple[Any, int]], pad_value: float = 0):
+    """Stack ``(x, label)`` items of different lengths, padding on the right.
+
+    Parameters
+    ----------
+    batch : sequence of (Tensor, int)
+        ``x`` of shape (L_i,) (token ids) or (L_i, d) (features).
+    pad_value : number
+        Fill value for padding (token id 0 is ``<pad>`` for ListOps).
+
+    Returns
+    -------
+    x : Tensor, shape (B, L_max) or (B, L_max, d)
+    mask : Tensor, shape (B, L_max), bool
+        True at real steps.
+    y : Tensor, shape (B,), int64
+    """
+    import torch
+
+    if isinstance(batch, (str, bytes)) or not hasattr(batch, "__len__"):
+        raise TypeError(f"batch must be a sequence of (x, label) pairs, got {type(batch).__name__}")
+    if len(batch) == 0:
+        raise ValueError("batch must not be empty")
+    if isinstance(pad_value, bool) or not isinstance(pad_value, (int, float)):
+        raise TypeError(f"pad_value must be a number, got {type(pad_value).__name__}")
+    for k, item in enumerate(batch):
+        if not isinstance(item, (tuple, list)) or len(item) != 2 \
+                or not isinstance(item[0], torch.Tensor):
+            raise TypeError(f"batch[{k}] must be an (x, label) pair with x a torch.Tensor")
+    xs = [item[0] for item in batch]
+    if any(x.ndim not in (1, 2) or x.shape[0] == 0 for x in xs):
+        raise ValueError("batch: every x must have shape (L,) or (L, d) with L >= 1")
+    if len({x.shape[1:] for x in xs}) != 1 or len({x.dtype for x in xs}) != 1:
+        raise ValueError("batch: items must share dtype and feature shape")
+    lengths = torch.tensor([x.shape[0] for x in xs])
+    L = int(lengths.max())
+    out = xs[0].new_full((len(xs), L, *xs[0].shape[1:]), pad_value)
+    for i, x in enumerate(xs):
+        out[i, : x.shape[0]] = x
+    mask = torch.arange(L)[None, :] < lengths[:, None]
+    y = torch.tensor([int(item[1]) for item in batch], dtype=torch.int64)
+    return out, mask, y

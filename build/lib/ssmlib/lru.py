@@ -1,0 +1,624 @@
+"""The Linear Recurrent Unit (Orvieto et al. 2023, ``orvieto2023resurrecting``; chapter 9).
+
+One LRU layer maps a real sequence :math:`u_k \\in \\mathbb{R}^H` to
+:math:`y_k \\in \\mathbb{R}^H` through a complex diagonal recurrence of size
+:math:`N`:
+
+.. math::
+
+    x_k = \\Lambda x_{k-1} + \\gamma \\odot (B u_k), \\qquad
+    y_k = \\operatorname{Re}(C x_k) + D \\odot u_k,
+
+with
+
+* the **exponential parameterization** :math:`\\lambda_j = \\exp(-\\exp(\\nu_{\\log,j}) +
+  i \\exp(\\theta_{\\log,j}))`, so :math:`|\\lambda_j| < 1` for any real parameters
+  (chapter 7, :func:`ssmlib.parameterization.lambda_from_params`);
+* the **ring initialization** (:func:`ssmlib.parameterization.sample_ring`):
+  :math:`|\\lambda|^2` uniform on :math:`[r_{\\min}^2, r_{\\max}^2]`, phase uniform on
+  :math:`[0, \\theta_{\\max}]`;
+* the **normalization** :math:`\\gamma_j = \\sqrt{1 - |\\lambda_j|^2}` stored as
+  ``gamma_log`` and applied as ``exp(gamma_log)`` (a public implementation once
+  multiplied by ``gamma_log`` itself, a negative number; :meth:`LRU.B_norm` and
+  the tests guard against it). It keeps :math:`\\mathbb{E}|x_k|^2` of the order of
+  :math:`|Bu|^2` for white-noise input however close :math:`|\\lambda|` is to 1;
+* complex :math:`B \\in \\mathbb{C}^{N \\times H}` with real and imaginary parts
+  :math:`\\mathcal{N}(0, 1/(2H))`, :math:`C \\in \\mathbb{C}^{H \\times N}` with parts
+  :math:`\\mathcal{N}(0, 1/N)`, and :math:`D \\sim \\mathcal{N}(0, 1)` (the scales of
+  the paper's pseudocode, as in the minimal-LRU reimplementation).
+
+The recurrence over the whole sequence runs through :func:`ssmlib.scan.scan`
+(parallel, with autograd); :meth:`LRU.step` advances one step in constant time
+and memory for recurrent inference.
+
+:class:`LRUBlock` is the layer of the paper's architecture figure (pre-norm ->
+LRU -> GELU -> dropout -> GLU -> dropout -> residual) and :class:`LRUClassifier`
+stacks them for sequence classification (Long Range Arena, chapter 10).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ._validation import check_finite_scalar, check_tensor
+from .parameterization import sample_ring
+from .scan import scan
+
+__all__ = ["LRU", "LRUBlock", "LRUClassifier", "lru_param_groups", "masked_mean", "RECURRENT_PARAMS"]
+
+#: Parameter names that get no weight decay and a reduced learning rate.
+RECURRENT_PARAMS = ("nu_log", "theta_log", "gamma_log", "B_re", "B_im")
+
+_REAL = (torch.float32, torch.float64)
+
+
+def _check_values() -> bool:
+    """Check tensor values (NaN/inf) except while torch.compile traces (data-dependent)."""
+    return not getattr(torch.compiler, "is_compiling", lambda: False)()
+
+
+#: Largest width, state size, vocabulary, class count or depth accepted (memory).
+_MAX_SIZE = 1 << 20
+
+
+def _check_int(x: Any, name: str, minimum: int = 1, maximum: int = _MAX_SIZE) -> int:
+    if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(x).__name__}")
+    if x < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {x}")
+    if x > maximum:
+        raise ValueError(f"{name} must be <= {maximum} (memory), got {x}")
+    return int(x)
+
+
+def _check_finite(*named: tuple[str, torch.Tensor | None]) -> None:
+    """Raise ``ValueError`` naming the first argument with a NaN or inf entry.
+
+    The hot path is one reduction per tensor and a single host read: NaN and inf
+    propagate into a sum, so a finite total proves every entry finite. Only when the
+    total is not finite (an input is, or the sum overflowed) does the exact
+    element-wise check run, to name the culprit (or find none).
+    """
+    if not _check_values():
+        return
+    with torch.no_grad():
+        total = None
+        for _, t in named:
+            if t is None or t.numel() == 0:
+                continue
+            s = (torch.view_as_real(t) if t.is_complex() else t).sum()
+            total = s if total is None else total + s.to(total.dtype)
+        if total is None or math.isfinite(float(total)):
+            return
+        for name, t in named:
+            if t is not None and not bool(torch.isfinite(
+                    torch.view_as_real(t) if t.is_complex() else t).all()):
+                raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
+
+
+def _param_key(params: tuple) -> tuple:
+    """Identity of the parameters' current values: storage, dtype, device and the
+    version counter that every in-place update (optimizer step, ``load_state_dict``,
+    ``copy_`` under ``no_grad``) increments."""
+    return tuple((p._version, p.data_ptr(), p.dtype, p.device) for p in params)
+
+
+class LRU(nn.Module):
+    """One Linear Recurrent Unit layer (no nonlinearity; see :class:`LRUBlock`).
+
+    Parameters
+    ----------
+    d_model : int
+        Input and output width :math:`H`.
+    d_state : int
+        Number of complex state channels :math:`N`.
+    r_min, r_max : float
+        Ring of the initial eigenvalues, ``0 <= r_min < r_max <= 1``.
+    max_phase : float
+        Largest initial phase, in ``(0, 2 pi]``.
+
+    Attributes
+    ----------
+    nu_log, theta_log, gamma_log : Parameter, shape (N,)
+    B_re, B_im : Parameter, shape (N, H)
+    C_re, C_im : Parameter, shape (H, N)
+    D : Parameter, shape (H,)
+
+    Notes
+    -----
+    Initialization draws from torch's global generator (seed it with
+    ``torch.manual_seed``): one integer seeds the numpy ring sampler.
+    """
+
+    def __init__(self, d_model: int, d_state: int, r_min: float = 0.0, r_max: float = 1.0,
+                 max_phase: float = 2 * math.pi) -> None:
+        super().__init__()
+        self.d_model = H = _check_int(d_model, "d_model")
+        self.d_state = N = _check_int(d_state, "d_state")
+        if H * N > 1 << 28:
+            raise ValueError(f"d_model * d_state = {H * N} parameters per matrix is more than "
+                             f"2**28 (memory); got d_model={H}, d_state={N}")
+        self.r_min = check_finite_scalar(r_min, "r_min")
+        self.r_max = check_finite_scalar(r_max, "r_max")
+        self.max_phase = check_finite_scalar(max_phase, "max_phase")
+        seed = int(torch.randint(0, 2**31 - 1, (1,)).item())
+        # Validates r_min, r_max, max_phase (ValueError naming them).
+        lam, nu_log, theta_log = sample_ring(N, self.r_min, self.r_max, self.max_phase,
+                                             rng=seed, return_params=True)
+        # Keep the parameters finite in the measure-zero corner cases (|lambda| = 0 or 1).
+        nu_log = np.clip(nu_log, -30.0, 5.0)
+        lam_abs2 = np.exp(-2 * np.exp(nu_log))
+        gamma_log = np.log(np.sqrt(np.clip(1.0 - lam_abs2, 1e-30, None)))
+        f32 = torch.float32
+        self.nu_log = nn.Parameter(torch.tensor(nu_log, dtype=f32))
+        self.theta_log = nn.Parameter(torch.tensor(theta_log, dtype=f32))
+        self.gamma_log = nn.Parameter(torch.tensor(gamma_log, dtype=f32))
+        self.B_re = nn.Parameter(torch.randn(N, H) / math.sqrt(2 * H))
+        self.B_im = nn.Parameter(torch.randn(N, H) / math.sqrt(2 * H))
+        self.C_re = nn.Parameter(torch.randn(H, N) / math.sqrt(N))
+        self.C_im = nn.Parameter(torch.randn(H, N) / math.sqrt(N))
+        self.D = nn.Parameter(torch.randn(H))
+
+    # -- the quantities of the equations ------------------------------------------
+    def lam(self) -> torch.Tensor:
+        """:math:`\\lambda = \\exp(-\\exp(\\nu_{\\log}) + i\\exp(\\theta_{\\log}))`, shape (N,), complex."""
+        return torch.exp(torch.complex(-torch.exp(self.nu_log), torch.exp(self.theta_log)))
+
+    def gamma(self) -> torch.Tensor:
+        """:math:`\\gamma = \\exp(\\gamma_{\\log})`, shape (N,), real (positive)."""
+        return torch.exp(self.gamma_log)
+
+    def B_norm(self) -> torch.Tensor:
+        """:math:`\\operatorname{diag}(\\gamma) B`, shape (N, H), complex."""
+        return torch.complex(self.B_re, self.B_im) * self.gamma()[:, None]
+
+    def C(self) -> torch.Tensor:
+        """:math:`C`, shape (H, N), complex."""
+        return torch.complex(self.C_re, self.C_im)
+
+    def _input(self, u: torch.Tensor) -> torch.Tensor:
+        """:math:`\\gamma \\odot B u` for real ``u`` (..., H): complex (..., N)."""
+        g = self.gamma()[:, None]
+        return torch.complex(u @ (self.B_re * g).T, u @ (self.B_im * g).T)
+
+    def _output(self, x: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+        """:math:`\\operatorname{Re}(C x) + D u` = C_re Re(x) - C_im Im(x) + D u."""
+        return x.real @ self.C_re.T - x.imag @ self.C_im.T + self.D * u
+
+    def _check_u(self, u: Any, name: str, ndim: int) -> torch.Tensor:
+        check_tensor(u, name, ndim=ndim, dtypes=_REAL, finite=_check_values())
+        if u.shape[-1] != self.d_model:
+            raise ValueError(f"{name} must have last dimension d_model={self.d_model}, "
+                             f"got shape {tuple(u.shape)}")
+        return u
+
+    def _check_state(self, state: Any, batch: int, dtype: torch.dtype, name: str = "state",
+                     finite: bool = True) -> torch.Tensor:
+        """Validate a caller's state (B, N) and cast it to the layer's complex dtype."""
+        check_tensor(state, name, ndim=2, finite=finite and _check_values())
+        if tuple(state.shape) != (batch, self.d_state):
+            raise ValueError(f"{name} must have shape (B, N) = {(batch, self.d_state)}, "
+                             f"got {tuple(state.shape)}")
+        if state.device != self.B_re.device:
+            raise ValueError(f"{name} must be on the layer's device ({self.B_re.device}), "
+                             f"got {state.device}")
+        return state.to(dtype)
+
+    # -- sequence and step ------------------------------------------------------------
+    def forward(self, u: torch.Tensor, state: torch.Tensor | None = None,
+                return_state: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """Run the layer over whole sequences (parallel scan).
+
+        Parameters
+        ----------
+        u : Tensor, shape (B, L, H), float
+            Inputs.
+        state : Tensor, shape (B, N), complex, optional
+            State before the first step (zero if omitted).
+        return_state : bool
+            Also return the last state ``x[:, -1]``, shape (B, N).
+
+        Returns
+        -------
+        y : Tensor, shape (B, L, H), dtype of ``u``
+            (``L = 0`` gives an empty output and, with ``return_state``, the
+            unchanged state).
+
+        Raises
+        ------
+        TypeError, ValueError
+            Naming ``u`` or ``state`` for a wrong type, shape, device or
+            non-finite values.
+        """
+        u = self._check_u(u, "u", 3)
+        lam = self.lam()
+        bu = self._input(u.to(self.B_re.dtype))
+        if state is not None:
+            state = self._check_state(state, u.shape[0], bu.dtype)
+        x = scan(lam, bu, state)  # x_k = lam x_{k-1} + gamma B u_k   (eq. lru-recurrence)
+        y = self._output(x, u.to(self.C_re.dtype)).to(u.dtype)
+        if return_state:
+            if u.shape[1] == 0:  # empty sequence: the state is unchanged
+                last = state if state is not None else self.initial_state(u.shape[0], u.device)
+                return y, last
+            return y, x[:, -1]
+        return y
+
+    def _state_dtype(self) -> torch.dtype:
+        return torch.complex128 if self.B_re.dtype == torch.float64 else torch.complex64
+
+    def initial_state(self, batch: int, device: torch.device | str | None = None) -> torch.Tensor:
+        """Zero state, shape (batch, N), complex."""
+        dtype = self._state_dtype()
+        return torch.zeros(batch, self.d_state, dtype=dtype, device=device or self.B_re.device)
+
+    def _step_mats(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(lam (N,), W_in (H, 2N), W_out (2N, H)) for :meth:`_step`.
+
+        ``u @ W_in`` viewed as complex is :math:`\\gamma \\odot B u` (real and
+        imaginary parts interleaved) and ``view_as_real(x) @ W_out`` is
+        :math:`\\operatorname{Re}(C x)`. With autograd off (inference) they are
+        cached and recomputed only when a parameter changed (its version counter,
+        storage, dtype or device); with autograd on they are recomputed every call,
+        so gradients flow to the parameters.
+        """
+        params = (self.nu_log, self.theta_log, self.gamma_log, self.B_re, self.B_im,
+                  self.C_re, self.C_im)
+        cache = self.__dict__.get("_step_cache")
+        grad = torch.is_grad_enabled()
+        if not grad:
+            key = _param_key(params)
+            if cache is not None and cache[0] == key:
+                return cache[1]
+        g = self.gamma()[:, None]
+        w_in = torch.stack([self.B_re * g, self.B_im * g], dim=1).reshape(-1, self.d_model)
+        w_out = torch.stack([self.C_re.T, -self.C_im.T], dim=1).reshape(-1, self.d_model)
+        mats = (self.lam(), w_in.T.contiguous(), w_out.contiguous())
+        if not grad:
+            self.__dict__["_step_cache"] = (key, mats)
+        return mats
+
+    def _step(self, u_t: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`step` without validation: ``u_t`` (B, H) in the layer's real dtype,
+        ``state`` (B, N) in its complex dtype."""
+        lam, w_in, w_out = self._step_mats()
+        bu = torch.view_as_complex((u_t @ w_in).view(u_t.shape[0], -1, 2))
+        x = torch.addcmul(bu, lam, state)  # x_k = lam x_{k-1} + gamma B u_k
+        y = torch.addcmul(torch.view_as_real(x).reshape(x.shape[0], -1) @ w_out, self.D, u_t)
+        return y, x
+
+    def step(self, u_t: torch.Tensor, state: torch.Tensor | None = None
+             ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Advance one step: constant time and memory in the sequence length.
+
+        Parameters
+        ----------
+        u_t : Tensor, shape (B, H), float
+            Input at the current step.
+        state : Tensor, shape (B, N), complex, optional
+            Previous state (zero if omitted).
+
+        Returns
+        -------
+        y_t : Tensor, shape (B, H)
+        state : Tensor, shape (B, N), complex
+            The new state :math:`x_k`.
+
+        Notes
+        -----
+        With autograd off (``torch.no_grad``, inference) the matrices derived from
+        the parameters (:math:`\\lambda`, :math:`\\operatorname{diag}(\\gamma) B`,
+        :math:`C`) are cached between calls and rebuilt when a parameter changes in
+        place (its version counter) or is replaced; writes through ``param.data``
+        bypass the version counter and are not seen.
+        """
+        check_tensor(u_t, "u_t", ndim=2, dtypes=_REAL, finite=False)
+        if u_t.shape[-1] != self.d_model:
+            raise ValueError(f"u_t must have last dimension d_model={self.d_model}, "
+                             f"got shape {tuple(u_t.shape)}")
+        dtype = self._state_dtype()
+        if state is None:
+            state = self.initial_state(u_t.shape[0], u_t.device)
+        state = self._check_state(state, u_t.shape[0], dtype, finite=False)
+        _check_finite(("u_t", u_t), ("state", state))
+        y, x = self._step(u_t.to(self.B_re.dtype), state)
+        return y.to(u_t.dtype), x
+
+
+class LRUBlock(nn.Module):
+    """The LRU layer of the paper's architecture figure.
+
+    ``x -> norm -> LRU -> GELU -> dropout -> GLU -> dropout -> + x``, with
+    GLU(z) = out1(z) * sigmoid(out2(z)).
+
+    Parameters
+    ----------
+    d_model, d_state, r_min, r_max, max_phase
+        See :class:`LRU`.
+    dropout : float
+        Dropout probability (element-wise).
+    norm : {"layer", "batch"}
+        Pre-normalization. ``"batch"`` normalizes each feature over batch and
+        time (padded positions included in the statistics).
+    """
+
+    def __init__(self, d_model: int, d_state: int, r_min: float = 0.0, r_max: float = 1.0,
+                 max_phase: float = 2 * math.pi, dropout: float = 0.0, norm: str = "layer") -> None:
+        super().__init__()
+        _check_int(d_model, "d_model")
+        _check_int(d_state, "d_state")
+        if not isinstance(norm, str) or norm not in ("layer", "batch"):
+            raise ValueError(f"norm must be 'layer' or 'batch', got {norm!r}")
+        dropout = check_finite_scalar(dropout, "dropout")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        self.norm_kind = norm
+        self.norm = nn.LayerNorm(d_model) if norm == "layer" else nn.BatchNorm1d(d_model)
+        self.lru = LRU(d_model, d_state, r_min, r_max, max_phase)
+        self.out1 = nn.Linear(d_model, d_model)
+        self.out2 = nn.Linear(d_model, d_model)
+        self.drop = nn.Dropout(dropout)
+
+    def _normalize(self, x: torch.Tensor) -> torch.Tensor:
+        if self.norm_kind == "layer":
+            return self.norm(x)
+        return self.norm(x.transpose(1, 2)).transpose(1, 2)  # BatchNorm1d wants (B, H, L)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x : (B, L, H) -> (B, L, H)."""
+        self.lru._check_u(x, "x", 3)
+        if x.shape[1] == 0:  # empty sequence: nothing to mix, an empty output
+            return x.clone()
+        z = self._normalize(x)
+        z = self.lru(z)
+        z = self.drop(F.gelu(z))
+        z = self.out1(z) * torch.sigmoid(self.out2(z))  # GLU
+        z = self.drop(z)
+        return x + z
+
+    def _glu_mats(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The two GLU projections fused into one: weight (H, 2H), bias (2H,).
+
+        Cached while autograd is off, keyed on the parameters' versions (see
+        :meth:`LRU._step_mats`)."""
+        params = (self.out1.weight, self.out1.bias, self.out2.weight, self.out2.bias)
+        grad = torch.is_grad_enabled()
+        cache = self.__dict__.get("_glu_cache")
+        if not grad:
+            key = _param_key(params)
+            if cache is not None and cache[0] == key:
+                return cache[1]
+        mats = (torch.cat([self.out1.weight, self.out2.weight]).T.contiguous(),
+                torch.cat([self.out1.bias, self.out2.bias]))
+        if not grad:
+            self.__dict__["_glu_cache"] = (key, mats)
+        return mats
+
+    def _step(self, x_t: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`step` without validation (``state`` (B, N) already in the layer's dtype)."""
+        if self.norm_kind == "layer":
+            n = self.norm
+            z = F.layer_norm(x_t, n.normalized_shape, n.weight, n.bias, n.eps)
+        else:
+            z = self.norm(x_t[:, :, None])[:, :, 0]
+        z, state = self.lru._step(z, state)
+        z = F.gelu(z)
+        if self.training:
+            z = self.drop(z)
+        w, b = self._glu_mats()
+        g1, g2 = torch.addmm(b, z, w).chunk(2, dim=-1)
+        z = g1 * torch.sigmoid(g2)  # GLU
+        if self.training:
+            z = self.drop(z)
+        return x_t + z, state
+
+    def step(self, x_t: torch.Tensor, state: torch.Tensor | None = None
+             ) -> tuple[torch.Tensor, torch.Tensor]:
+        """One recurrent step (evaluation mode), x_t : (B, H) -> (B, H), new state.
+
+        See :meth:`LRU.step` for the caching of the derived matrices under
+        ``torch.no_grad``."""
+        check_tensor(x_t, "x_t", ndim=2, dtypes=_REAL, finite=False)
+        if x_t.shape[-1] != self.lru.d_model:
+            raise ValueError(f"x_t must have last dimension d_model={self.lru.d_model}, "
+                             f"got shape {tuple(x_t.shape)}")
+        dtype = self.lru._state_dtype()
+        if state is None:
+            state = self.lru.initial_state(x_t.shape[0], x_t.device)
+        state = self.lru._check_state(state, x_t.shape[0], dtype, finite=False)
+        _check_finite(("x_t", x_t), ("state", state))
+        return self._step(x_t, state)
+
+
+def masked_mean(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """Mean over time of ``x`` (B, L, H) counting only ``mask`` (B, L) True steps."""
+    check_tensor(x, "x", ndim=3, dtypes=_REAL, finite=_check_values())
+    if x.shape[1] == 0:
+        raise ValueError(f"x must have at least one time step to average, got shape {tuple(x.shape)}")
+    if mask is None:
+        return x.mean(dim=1)
+    check_tensor(mask, "mask", ndim=2, finite=False)
+    if tuple(mask.shape) != tuple(x.shape[:2]):
+        raise ValueError(f"mask must have shape (B, L) = {tuple(x.shape[:2])}, got {tuple(mask.shape)}")
+    m = mask.to(x.dtype)[:, :, None]
+    count = m.sum(dim=1)
+    if bool((count == 0).any()):
+        raise ValueError("mask must keep at least one step per sequence")
+    return (x * m).sum(dim=1) / count
+
+
+def _check_input(x: Any, name: str, tokens: bool, vocab_size: int | None,
+                 d_input: int | None, token_ndim: int, finite: bool = True) -> None:
+    """Validate classifier input: token ids in range, or (``finite``: finite) features of
+    width d_input."""
+    if tokens:
+        check_tensor(x, name, ndim=token_ndim, dtypes=(torch.int64, torch.int32), finite=False)
+        if x.numel() and not getattr(torch.compiler, "is_compiling", lambda: False)():
+            lo, hi = torch.stack(torch.aminmax(x)).tolist()  # one host read
+            if lo < 0 or hi >= vocab_size:
+                bad = lo if lo < 0 else hi
+                raise ValueError(f"{name} contains token id {bad} outside the vocabulary "
+                                 f"[0, vocab_size={vocab_size})")
+    else:
+        check_tensor(x, name, ndim=token_ndim + 1, dtypes=_REAL, finite=finite and _check_values())
+        if x.shape[-1] != d_input:
+            raise ValueError(f"{name} must have last dimension d_input={d_input}, "
+                             f"got shape {tuple(x.shape)}")
+
+
+class LRUClassifier(nn.Module):
+    """Encoder -> ``n_layers`` x :class:`LRUBlock` -> masked mean pooling -> decoder.
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of output classes.
+    d_model, d_state : int
+        Width :math:`H` and state size :math:`N` of every block.
+    n_layers : int
+        Number of blocks.
+    vocab_size : int, optional
+        Token input (e.g. ListOps): an embedding, with ``pad_id`` as padding.
+    d_input : int, optional
+        Continuous input (e.g. Pathfinder pixels, ``d_input=1``): a linear encoder.
+        Give exactly one of ``vocab_size`` and ``d_input``.
+    r_min, r_max, max_phase, dropout, norm
+        See :class:`LRUBlock`.
+    pad_id : int
+        Padding token id.
+    """
+
+    def __init__(self, n_classes: int, d_model: int = 64, d_state: int = 64, n_layers: int = 2, *,
+                 vocab_size: int | None = None, d_input: int | None = None,
+                 r_min: float = 0.0, r_max: float = 1.0, max_phase: float = 2 * math.pi,
+                 dropout: float = 0.0, norm: str = "layer", pad_id: int = 0) -> None:
+        super().__init__()
+        _check_int(n_classes, "n_classes", 2)
+        _check_int(n_layers, "n_layers", 1, 1 << 10)
+        _check_int(d_model, "d_model")
+        _check_int(d_state, "d_state")
+        if (vocab_size is None) == (d_input is None):
+            raise ValueError("give exactly one of vocab_size (tokens) and d_input (continuous)")
+        if vocab_size is not None:
+            _check_int(vocab_size, "vocab_size", 2)
+            _check_int(pad_id, "pad_id", 0)
+            if pad_id >= vocab_size:
+                raise ValueError(f"pad_id must be a token id in [0, vocab_size={vocab_size}), "
+                                 f"got {pad_id}")
+            self.encoder: nn.Module = nn.Embedding(vocab_size, d_model, padding_idx=pad_id)
+        else:
+            _check_int(d_input, "d_input", 1)
+            self.encoder = nn.Linear(d_input, d_model)
+        self.tokens = vocab_size is not None
+        self.vocab_size = vocab_size
+        self.d_input = d_input
+        self.blocks = nn.ModuleList(
+            LRUBlock(d_model, d_state, r_min, r_max, max_phase, dropout, norm)
+            for _ in range(n_layers)
+        )
+        self.decoder = nn.Linear(d_model, n_classes)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """Per-step features after the blocks, shape (B, L, H)."""
+        _check_input(x, "x", self.tokens, self.vocab_size, self.d_input, 2)
+        h = self.encoder(x)
+        for block in self.blocks:
+            h = block(h)
+        return h
+
+    def step(self, x_t: torch.Tensor, states: list | None = None) -> tuple[torch.Tensor, list]:
+        """One recurrent step through the encoder and all blocks (evaluation mode).
+
+        Parameters
+        ----------
+        x_t : Tensor
+            Token ids (B,) or features (B, d_input) at the current step.
+        states : list of Tensor (B, N) complex, optional
+            One state per block (zeros if omitted).
+
+        Returns
+        -------
+        h_t : Tensor, shape (B, H)
+            Features of the current step (as ``features(x)[:, t]``).
+        states : list of Tensor
+        """
+        _check_input(x_t, "x_t", self.tokens, self.vocab_size, self.d_input, 1, finite=False)
+        if states is not None and not isinstance(states, (list, tuple)):
+            raise TypeError(f"states must be a list of tensors (one per block), "
+                            f"got {type(states).__name__}")
+        states = list(states) if states is not None else [None] * len(self.blocks)
+        if len(states) != len(self.blocks):
+            raise ValueError(f"states must have one entry per block ({len(self.blocks)})")
+        batch = x_t.shape[0]
+        for i, (block, s) in enumerate(zip(self.blocks, states)):  # validated once, here
+            lru = block.lru
+            dtype = lru._state_dtype()
+            states[i] = (lru.initial_state(batch, x_t.device) if s is None
+                         else lru._check_state(s, batch, dtype, f"states[{i}]", finite=False))
+        _check_finite(*([] if self.tokens else [("x_t", x_t)]),
+                      *((f"states[{i}]", s) for i, s in enumerate(states)))
+        h = self.encoder(x_t)
+        for i, block in enumerate(self.blocks):
+            h, states[i] = block._step(h, states[i])
+        return h, states
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Class logits.
+
+        Parameters
+        ----------
+        x : Tensor
+            Token ids (B, L) long, or features (B, L, d_input) float.
+        mask : Tensor, shape (B, L), bool, optional
+            True at real (non-padding) steps. The recurrence is causal, so right
+            padding never changes the features of real steps; the mask only
+            excludes padding from the mean.
+
+        Returns
+        -------
+        Tensor, shape (B, n_classes)
+        """
+        return self.decoder(masked_mean(self.features(x), mask))
+
+
+def lru_param_groups(model: nn.Module, lr: float, lr_factor: float = 0.5,
+                     weight_decay: float = 0.05) -> list[dict]:
+    """Optimizer groups as in the LRU paper: special treatment of the recurrence.
+
+    ``nu_log``, ``theta_log``, ``gamma_log``, ``B_re``, ``B_im`` get learning rate
+    ``lr * lr_factor`` and no weight decay; every other parameter gets ``lr`` and
+    ``weight_decay``. Pass the result to ``torch.optim.AdamW``.
+
+    Returns
+    -------
+    list of dict
+        ``[{"params", "lr", "weight_decay", "name": "recurrent"}, {... "name": "other"}]``
+        (a group is omitted when empty).
+    """
+    lr = check_finite_scalar(lr, "lr")
+    if lr <= 0:
+        raise ValueError(f"lr must be > 0, got {lr}")
+    lr_factor = check_finite_scalar(lr_factor, "lr_factor")
+    if lr_factor <= 0:
+        raise ValueError(f"lr_factor must be > 0, got {lr_factor}")
+    weight_decay = check_finite_scalar(weight_decay, "weight_decay")
+    if weight_decay < 0:
+        raise ValueError(f"weight_decay must be >= 0, got {weight_decay}")
+    recurrent, other = [], []
+    for name, p in model.named_parameters():
+        if not p.requires_grad:
+            continue
+        (recurrent if name.rsplit(".", 1)[-1] in RECURRENT_PARAMS else other).append(p)
+    groups = []
+    if recurrent:
+        groups.append({"params": recurrent, "lr": lr * lr_factor, "weight_decay": 0.0,
+                       "name": "recurrent"})
+    if other:
+        groups.append({"params": other, "lr": lr, "weight_decay": weight_decay, "name": "other"})
+    return groups

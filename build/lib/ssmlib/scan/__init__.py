@@ -1,0 +1,295 @@
+"""Parallel scans of the diagonal linear recurrence (chapter 8).
+
+:func:`scan` computes, for every batch element and channel,
+
+    x_k = lam_k * x_{k-1} + b_k,    k = 0, ..., L-1,    x_{-1} = x0 (default 0),
+
+on torch tensors, with autograd with respect to ``lam``, ``b`` and ``x0``.
+Layout is channel-last: ``b`` has shape ``(B, L, N)`` (batch, time, channel).
+
+Backends (``SCAN_BACKENDS``):
+
+``"sequential"``
+    A plain loop over time, differentiated by torch autograd: the reference.
+``"parallel"``
+    Hillis-Steele log-depth scan in torch ops (any device).
+``"blelloch"``
+    Blelloch's work-efficient scan in torch ops (any device).
+``"chunked"``
+    Blocked scan: sequential inside chunks, vectorized across them, then a carry
+    pass (the default on CPU).
+``"triton"``
+    A Triton GPU kernel, forward and backward (the default on CUDA when Triton
+    is installed). Runs on CPU tensors under ``TRITON_INTERPRET=1`` (slow; for
+    tests).
+
+``parallel``, ``blelloch`` and ``chunked`` share one backward pass (the reversed
+scan, :mod:`ssmlib.scan._autograd`); the Triton backend has its own backward
+kernel.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+
+from .._lazy import require_torch
+
+torch = require_torch("ssmlib.scan")  # without torch: ImportError naming ssmlib[torch]
+
+from .._validation import check_tensor
+from ._autograd import LinearScan
+from .chunked import default_chunk, scan_chunked
+from .parallel import (
+    blelloch_schedule,
+    combine,
+    hillis_steele_schedule,
+    scan_blelloch,
+    scan_hillis_steele,
+)
+from .sequential import scan_sequential
+from .triton_kernel import scan_triton  # registers the torch.library ops; imports triton lazily
+
+__all__ = [
+    "scan",
+    "SCAN_BACKENDS",
+    "triton_available",
+    "scan_sequential",
+    "scan_hillis_steele",
+    "scan_blelloch",
+    "scan_chunked",
+    "scan_triton",
+    "default_chunk",
+    "combine",
+    "hillis_steele_schedule",
+    "blelloch_schedule",
+]
+
+#: Names accepted by ``scan(..., backend=...)`` besides ``"auto"``.
+SCAN_BACKENDS = ("sequential", "parallel", "blelloch", "chunked", "triton")
+
+_DTYPES = (torch.complex64, torch.complex128, torch.float32, torch.float64)
+
+_PRIMITIVES = {
+    "parallel": scan_hillis_steele,
+    "blelloch": scan_blelloch,
+    "chunked": scan_chunked,
+}
+
+
+_constant = getattr(torch.compiler, "assume_constant_result", lambda f: f)
+
+
+@_constant
+def _interpret_mode() -> bool:
+    return os.environ.get("TRITON_INTERPRET", "0") not in ("", "0", "false", "False")
+
+
+@_constant
+def _triton_importable() -> bool:
+    return importlib.util.find_spec("triton") is not None
+
+
+def triton_available(device: torch.device | str | None = None) -> bool:
+    """True when the Triton backend can run on ``device``.
+
+    That needs the ``triton`` package and either a CUDA device or the
+    interpreter (``TRITON_INTERPRET=1``, any device, slow).
+    """
+    dev = None
+    if device is not None:
+        if not isinstance(device, (str, torch.device)):
+            raise TypeError(f"device must be a str or torch.device, got {type(device).__name__}")
+        try:
+            dev = torch.device(device)
+        except RuntimeError as exc:
+            raise ValueError(
+                f"device must name a torch device (e.g. 'cpu', 'cuda:0'), got {device!r}"
+            ) from exc
+    if not _triton_importable():
+        return False
+    if _interpret_mode():
+        return True
+    if dev is None:
+        return torch.cuda.is_available()
+    return dev.type == "cuda"
+
+
+def _validate(lam, b, x0, backend):
+    if not isinstance(backend, str) or backend not in ("auto", *SCAN_BACKENDS):
+        raise ValueError(
+            f"backend must be 'auto' or one of {SCAN_BACKENDS}, got {backend!r}"
+        )
+    # Values are not read here: a NaN or inf in an input shows up in the output, whose
+    # finiteness scan() checks anyway (one reduction) to catch overflow; only then are
+    # the inputs read, to name the culprit (_check_inputs_finite).
+    check_tensor(b, "b", ndim=3, dtypes=_DTYPES, finite=False)
+    check_tensor(lam, "lam", ndim=(1, 3), dtypes=_DTYPES, finite=False)
+    if lam.dtype != b.dtype:
+        raise TypeError(f"lam must have the same dtype as b ({b.dtype}), got {lam.dtype}")
+    if lam.device != b.device:
+        raise ValueError(f"lam must be on the same device as b ({b.device}), got {lam.device}")
+    batch, length, n = b.shape
+    if lam.ndim == 1 and lam.shape[0] != n:
+        raise ValueError(
+            f"lam of shape (N,) must match the channel axis of b (N={n}), got shape {tuple(lam.shape)}"
+        )
+    if lam.ndim == 3 and lam.shape != b.shape:
+        raise ValueError(
+            f"time-varying lam must have the shape of b {tuple(b.shape)}, got {tuple(lam.shape)}"
+        )
+    if x0 is not None:
+        check_tensor(x0, "x0", ndim=2, dtypes=_DTYPES, finite=False)
+        if x0.dtype != b.dtype:
+            raise TypeError(f"x0 must have the same dtype as b ({b.dtype}), got {x0.dtype}")
+        if x0.device != b.device:
+            raise ValueError(f"x0 must be on the same device as b ({b.device}), got {x0.device}")
+        if tuple(x0.shape) != (batch, n):
+            raise ValueError(f"x0 must have shape (B, N) = {(batch, n)}, got {tuple(x0.shape)}")
+    if backend == "auto":
+        backend = "triton" if (b.is_cuda and triton_available(b.device)) else "chunked"
+    if backend == "triton" and not triton_available(b.device):
+        raise ValueError(
+            "backend='triton' needs the triton package and a CUDA tensor "
+            "(or TRITON_INTERPRET=1 to run the kernel in the CPU interpreter); "
+            f"b is on {b.device}"
+        )
+    return backend
+
+
+def _expand_lam(lam: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    return lam.expand_as(b) if lam.ndim == 1 else lam
+
+
+def scan(
+    lam: torch.Tensor,
+    b: torch.Tensor,
+    x0: torch.Tensor | None = None,
+    backend: str = "auto",
+) -> torch.Tensor:
+    """Solve ``x_k = lam_k x_{k-1} + b_k`` for all ``k`` (eq. (eq-scan-recurrence)).
+
+    Parameters
+    ----------
+    lam : Tensor, shape (N,) or (B, L, N)
+        Coefficients: one per channel (time-invariant, as in the LRU) or one
+        per batch element, step and channel (time-varying). Same dtype and
+        device as ``b``. ``|lam| >= 1`` is allowed (the states then grow).
+    b : Tensor, shape (B, L, N), complex64, complex128, float32 or float64
+        Inputs, channel-last (batch, time, channel).
+    x0 : Tensor, shape (B, N), optional
+        Initial state ``x_{-1}``; zero if omitted.
+    backend : str
+        ``"auto"`` (Triton on CUDA when available, else ``"chunked"``) or one
+        of :data:`SCAN_BACKENDS`.
+
+    Returns
+    -------
+    Tensor, shape (B, L, N), dtype of ``b``
+        ``x[:, k]`` is the state after input ``k``. For ``L = 0`` an empty
+        ``(B, 0, N)`` tensor, connected to autograd (zero gradients).
+        Wherever the sequential loop is finite every backend returns its
+        (finite) values, also for ``|lam| > 1``.
+
+    Raises
+    ------
+    TypeError
+        If an argument is not a tensor or has the wrong dtype.
+    ValueError
+        For shape or device mismatch, non-finite values, an unknown backend,
+        an unavailable Triton backend, or states that overflow the dtype
+        (``|lam| > 1`` over many steps).
+
+    Examples
+    --------
+    >>> import torch, ssmlib as sl
+    >>> lam = torch.tensor([0.5 + 0.0j])
+    >>> b = torch.ones(1, 3, 1, dtype=torch.complex64)
+    >>> sl.scan(lam, b)[0, :, 0].real
+    tensor([1.0000, 1.5000, 1.7500])
+    """
+    backend = _validate(lam, b, x0, backend)
+    compiling = getattr(torch.compiler, "is_compiling", lambda: False)()
+    if b.shape[1] == 0:
+        # Empty time axis: an empty (B, 0, N) result, connected to autograd through
+        # every input (their gradients are zero), for every backend.
+        if not compiling:
+            _check_inputs_finite(lam, b, x0)  # tiny: lam (N,) and x0 (B, N)
+        out = b + _expand_lam(lam, b) * 0
+        if x0 is not None:
+            out = out + x0[:, None, :].expand_as(b) * 0
+        return out
+    # The coefficients no output depends on: lam (N,) when L = 1, lam[:, 0] (B, N) when
+    # x0 is omitted. Their finiteness joins the output's in one reduction.
+    unseen = lam if lam.ndim == 1 else (lam[:, 0] if x0 is None else None)
+    if backend == "sequential":
+        out = scan_sequential(lam, b, x0)
+        if not compiling and not _all_finite(out, unseen):
+            _check_inputs_finite(lam, b, x0)
+            _check_overflow(out, lam)
+        return out
+    b_in, x0_in = b, x0
+    if x0 is not None:
+        # fold the initial state into the first input: b_0 <- b_0 + lam_0 x0
+        lam0 = lam if lam.ndim == 1 else lam[:, 0]
+        b = torch.cat([(b[:, 0] + lam0 * x0).unsqueeze(1), b[:, 1:]], dim=1)
+    if backend == "triton":
+        out = scan_triton(lam, b)
+    else:
+        out = LinearScan.apply(lam, b, _PRIMITIVES[backend])
+    if compiling or _all_finite(out, unseen):
+        return out
+    _check_inputs_finite(lam, b_in, x0_in)  # a NaN/inf input, named; else an overflow
+    # The parallel schedules multiply running products of lam, which overflow to
+    # inf for |lam| > 1 long before the states do (inf * 0 = NaN in the combine).
+    # Where that happens, the reference loop (differentiated by torch autograd)
+    # gives the finite answer; if the loop overflows too, say so.
+    out = scan_sequential(lam, b)
+    _check_overflow(out, lam)
+    return out
+
+
+def _all_finite(x: torch.Tensor, extra: torch.Tensor | None = None) -> bool:
+    """True when every entry of ``x`` (and of ``extra``) is finite: one host read."""
+    with torch.no_grad():
+        # One reduction: NaN and inf propagate into the sum. A finite sum proves every
+        # entry finite; a non-finite one (possibly an overflow of the sum itself) gets
+        # the exact element-wise check.
+        total = x.sum()
+        if extra is not None and extra.numel():
+            total = total + extra.sum()
+        if bool(torch.isfinite(torch.view_as_real(total) if total.is_complex() else total).all()):
+            return True
+        return all(bool(torch.isfinite(torch.view_as_real(t) if t.is_complex() else t).all())
+                   for t in (x, extra) if t is not None)
+
+
+def _check_inputs_finite(lam: torch.Tensor, b: torch.Tensor, x0: torch.Tensor | None) -> None:
+    """The error path: name the input (b, lam, x0) with a NaN or inf entry, if any."""
+    for name, t in (("b", b), ("lam", lam), ("x0", x0)):
+        if t is not None and t.numel():
+            check_tensor(t, name, finite=True)
+
+
+def _check_overflow(x: torch.Tensor, lam: torch.Tensor) -> None:
+    """Raise a clear error when the recurrence itself leaves the range of the dtype."""
+    if _all_finite(x):
+        return
+    with torch.no_grad():
+        bad = ~torch.isfinite(torch.view_as_real(x) if x.is_complex() else x)
+        if x.is_complex():
+            bad = bad.any(-1)
+        step = int(bad.any(dim=0).any(dim=-1).nonzero()[0, 0])
+        lam_max = float(lam.abs().max())
+    raise ValueError(
+        f"the recurrence overflows the range of {x.dtype} at step k={step} of L={x.shape[1]} "
+        f"(max |lam| = {lam_max:.6g}, b finite): the states grow without bound. "
+        "Use |lam| <= 1, a shorter sequence, smaller b, or a wider dtype (float64/complex128)"
+    )
+
+
+# ``import ssmlib.scan as S`` gives this module; calling it, ``sl.scan(lam, b)``,
+# calls the function :func:`scan` (the subpackage and the function share a name).
+from .._lazy import make_callable as _make_callable  # noqa: E402
+
+_make_callable(__name__)

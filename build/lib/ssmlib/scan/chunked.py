@@ -1,0 +1,98 @@
+"""A blocked scan for the CPU (chapter 8, "the chunked algorithm").
+
+Split the time axis into ``C`` chunks of ``T`` steps. Then
+
+1. inside every chunk, run the recurrence from a zero state, for all chunks at
+   once: ``T`` vectorized steps over a ``(B, C, N)`` slice, and the running
+   products ``P_{c,t} = lam_{c,0} ... lam_{c,t}`` (eq. (eq-scan-chunk-local));
+2. across chunks, propagate the carries ``h_c = P_{c,T-1} h_{c-1} + s_c``,
+   where ``s_c`` is chunk ``c``'s local final state: ``C`` steps over a
+   ``(B, N)`` slice (eq. (eq-scan-chunk-carry));
+3. correct every element: ``x_{c,t} = s_{c,t} + P_{c,t} h_{c-1}``, one
+   vectorized multiply-add (eq. (eq-scan-chunk-fix)).
+
+With ``T ~ sqrt(L)`` there are ``O(sqrt L)`` Python-level steps instead of
+``L``, each over a large slice, and ``O(L)`` work: about two passes over
+memory more than the sequential loop. The same algorithm, with a chunk held in
+registers and the carry passed from one chunk to the next, is the Triton
+kernel.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from .parallel import lam_powers
+
+__all__ = ["scan_chunked", "default_chunk"]
+
+
+def default_chunk(length: int) -> int:
+    """Chunk size ``T ~ sqrt(L)``, balancing the two sequential loops."""
+    return max(1, int(math.ceil(math.sqrt(max(length, 1)))))
+
+
+def scan_chunked(
+    lam: torch.Tensor, b: torch.Tensor, chunk: int | None = None
+) -> torch.Tensor:
+    """Inclusive scan of ``x_k = lam_k x_{k-1} + b_k`` (``x_{-1} = 0``) in chunks.
+
+    Parameters
+    ----------
+    lam : Tensor, shape (N,) or (B, L, N)
+    b : Tensor, shape (B, L, N)
+    chunk : int, optional
+        Chunk length ``T`` (default ``ceil(sqrt(L))``).
+
+    Returns
+    -------
+    Tensor, shape (B, L, N)
+
+    Notes
+    -----
+    Forward only, written in place into private buffers: call it under
+    ``torch.no_grad`` (``ssmlib.scan`` supplies the backward pass).
+    """
+    batch, length, n = b.shape
+    if length == 0:
+        return b.clone()
+    t_len = default_chunk(length) if chunk is None else int(chunk)
+    if t_len < 1:
+        raise ValueError(f"chunk must be >= 1, got {chunk}")
+    n_chunks = -(-length // t_len)
+    padded = n_chunks * t_len
+    time_varying = lam.ndim == 3
+
+    # local states s (B, C, T, N), computed in place in the output buffer
+    s = torch.zeros(batch, padded, n, dtype=b.dtype, device=b.device)
+    s[:, :length] = b
+    s = s.view(batch, n_chunks, t_len, n)
+    if time_varying:
+        p = torch.ones(batch, padded, n, dtype=b.dtype, device=b.device)
+        p[:, :length] = lam
+        p = p.view(batch, n_chunks, t_len, n)
+        for t in range(1, t_len):  # eq. (eq-scan-chunk-local), all chunks at once
+            s[:, :, t].addcmul_(p[:, :, t], s[:, :, t - 1])
+        p = torch.cumprod(p, dim=2)  # P_{c,t}
+    else:
+        for t in range(1, t_len):
+            s[:, :, t].addcmul_(lam, s[:, :, t - 1])
+        # P_t = lam^(t+1), (T, N), each power rounded once (a cumulative product's
+        # error would grow with t and be repeated by every carry step)
+        p = lam_powers(lam, torch.arange(1, t_len + 1))
+
+    if n_chunks > 1:
+        # carries h_c = P_{c,T-1} h_{c-1} + s_{c,T-1}, sequential over chunks
+        last = s[:, :, -1]
+        p_last = p[:, :, -1] if time_varying else p[-1]
+        h = torch.empty(batch, n_chunks - 1, n, dtype=b.dtype, device=b.device)
+        h[:, 0] = last[:, 0]
+        for c in range(1, n_chunks - 1):  # eq. (eq-scan-chunk-carry)
+            pc = p_last[:, c] if time_varying else p_last
+            torch.addcmul(last[:, c], pc, h[:, c - 1], out=h[:, c])
+        # x_{c,t} = s_{c,t} + P_{c,t} h_{c-1}, eq. (eq-scan-chunk-fix)
+        p_rest = p[:, 1:] if time_varying else p
+        s[:, 1:].addcmul_(p_rest, h[:, :, None, :])
+    return s.view(batch, padded, n)[:, :length]

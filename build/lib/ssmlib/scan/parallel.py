@@ -1,0 +1,260 @@
+"""Log-depth associative scans in plain torch ops (chapter 8).
+
+The recurrence ``x_k = a_k x_{k-1} + b_k`` is a prefix "sum" of the pairs
+``e_k = (a_k, b_k)`` under the associative operator (eq. (eq-scan-operator))
+
+    (a_1, b_1) o (a_2, b_2) = (a_1 a_2,  a_2 b_1 + b_2),
+
+where ``(a_1, b_1)`` is the earlier element. ``x_k`` is the second component of
+``e_0 o e_1 o ... o e_k``. Two classical schedules compute all prefixes:
+
+* Hillis-Steele (:func:`scan_hillis_steele`): ``ceil(log2 L)`` levels, each
+  combining every element with the one ``2^j`` steps back. Depth ``log2 L``,
+  work ``O(L log L)``.
+* Blelloch (:func:`scan_blelloch`): an up-sweep (reduction tree) and a
+  down-sweep. Depth ``2 log2 L``, work ``O(L)``.
+
+Both work on any device. The schedules themselves (which element combines with
+which at each level) are returned by :func:`hillis_steele_schedule` and
+:func:`blelloch_schedule`, used by the chapter's diagrams and the work/depth
+counts.
+"""
+
+from __future__ import annotations
+
+import torch
+
+__all__ = [
+    "combine",
+    "lam_powers",
+    "scan_hillis_steele",
+    "scan_blelloch",
+    "hillis_steele_schedule",
+    "blelloch_schedule",
+]
+
+
+def combine(
+    first: tuple[torch.Tensor, torch.Tensor], second: tuple[torch.Tensor, torch.Tensor]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The scan operator ``(a1, b1) o (a2, b2) = (a1 a2, a2 b1 + b2)`` (eq. (eq-scan-operator)).
+
+    ``first`` is the earlier element: applying ``first`` then ``second`` to a
+    state ``x`` gives ``a2 (a1 x + b1) + b2``.
+    """
+    a1, b1 = first
+    a2, b2 = second
+    return a1 * a2, a2 * b1 + b2
+
+
+def _expand(lam: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    return lam.expand_as(b) if lam.ndim == 1 else lam
+
+
+def lam_powers(lam: torch.Tensor, exponents: torch.Tensor) -> torch.Tensor:
+    """``lam ** e`` for a time-invariant ``lam`` (N,) and integer exponents ``e`` (M,): (M, N).
+
+    Computed as :math:`|\\lambda|^e e^{i e \\arg\\lambda} = \\exp(e \\log|\\lambda|)
+    e^{i e \\arg \\lambda}` in float64 and rounded once to ``lam``'s dtype, so the relative
+    error is a few units of that dtype's rounding whatever ``e``. Repeated multiplication
+    (``lam^{2d} = lam^d lam^d``) instead repeats the same rounding error in both factors:
+    the error of ``lam^e`` grows like ``e`` times the unit roundoff (about 1e-2 at
+    ``e = 10^6`` in complex64), which is what the log-depth scans lost at long ``L``.
+    """
+    e = exponents.to(device=lam.device, dtype=torch.float64)[:, None]
+    wide = lam.to(torch.complex128 if lam.is_complex() else torch.float64)  # exact
+    mag = torch.exp(e * torch.log(wide.abs()))  # 0**e = 0 for e > 0
+    if lam.is_complex():
+        out = torch.polar(mag, e * wide.angle())
+    else:
+        odd = torch.remainder(exponents.to(lam.device), 2)[:, None] == 1
+        out = torch.where(odd & (lam < 0), -mag, mag)
+    out = torch.where(e == 0, torch.ones_like(out), out)  # lam**0 = 1 (also for lam = 0)
+    return out.to(lam.dtype)
+
+
+def _powers_of(lam: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
+    """``lam ** counts`` (M, N) for integer ``counts`` (M,) taking few distinct values."""
+    values, inverse = torch.unique(counts, return_inverse=True)
+    return lam_powers(lam, values)[inverse]
+
+
+def scan_hillis_steele(lam: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Inclusive scan of ``x_k = lam_k x_{k-1} + b_k`` (``x_{-1} = 0``) by Hillis-Steele.
+
+    Parameters
+    ----------
+    lam : Tensor, shape (N,) or (B, L, N)
+    b : Tensor, shape (B, L, N)
+
+    Returns
+    -------
+    Tensor, shape (B, L, N)
+
+    Notes
+    -----
+    Level ``j`` replaces every element ``k >= d`` (``d = 2^j``) by
+    ``e_{k-d} o e_k``, so after level ``j`` element ``k`` holds the composition
+    of the ``min(k + 1, 2^{j+1})`` inputs ending at ``k``. Out of place, so it
+    is differentiable by torch autograd too (at ``O(L log L)`` memory).
+    For a time-invariant ``lam`` the products are the powers ``lam^d``, taken from
+    :func:`lam_powers` (accurate at any ``d``) instead of repeated squaring.
+    """
+    x = b
+    length = b.shape[1]
+    d = 1
+    if lam.ndim == 1:
+        # Time-invariant: at level j every updated element's product is lam^d exactly
+        # (it composes the d inputs ending at k - ... k), computed accurately once.
+        while d < length:
+            lam_d = lam_powers(lam, torch.tensor([d]))[0]
+            x = torch.cat([x[:, :d], lam_d * x[:, :-d] + x[:, d:]], dim=1)
+            d *= 2
+        return x
+    a = lam
+    while d < length:
+        x = torch.cat([x[:, :d], a[:, d:] * x[:, :-d] + x[:, d:]], dim=1)
+        if 2 * d < length:  # the last level does not need the products
+            a = torch.cat([a[:, :d], a[:, :-d] * a[:, d:]], dim=1)
+        d *= 2
+    return x
+
+
+def scan_blelloch(lam: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Inclusive scan of ``x_k = lam_k x_{k-1} + b_k`` (``x_{-1} = 0``) by Blelloch's algorithm.
+
+    Parameters
+    ----------
+    lam : Tensor, shape (N,) or (B, L, N)
+    b : Tensor, shape (B, L, N)
+
+    Returns
+    -------
+    Tensor, shape (B, L, N)
+
+    Notes
+    -----
+    The length is padded to a power of two ``P`` with identity elements
+    ``(1, 0)``. The up-sweep builds a reduction tree in place: at stride ``d``
+    element ``i = 2d m + 2d - 1`` becomes ``e_{i-d} o e_i``. The down-sweep
+    turns it into the exclusive scan: the root is set to the identity, and at
+    stride ``d`` the pair ``(left, right) = (i - d, i)`` becomes
+    ``(right, right o left)``, where ``right`` holds the prefix of everything
+    before the subtree. The inclusive result is ``x_k = a_k E_k + b_k`` from
+    the exclusive prefix ``E_k``. In-place on private buffers: call it under
+    ``torch.no_grad`` (the ``scan`` entry point supplies the backward pass).
+
+    For a time-invariant ``lam`` every product is a power ``lam^c``, ``c`` the number
+    of (non-padding) inputs it composes: the sweeps then carry the integer exponents
+    ``c`` (exact) and take the powers from :func:`lam_powers`.
+    """
+    batch, length, n = b.shape
+    if length == 0:
+        return b.clone()
+    size = 1 << (length - 1).bit_length()
+    if lam.ndim == 1:
+        return _blelloch_invariant(lam, b, size)
+    a_in = _expand(lam, b)
+    a = torch.ones(batch, size, n, dtype=b.dtype, device=b.device)
+    x = torch.zeros(batch, size, n, dtype=b.dtype, device=b.device)
+    a[:, :length] = a_in
+    x[:, :length] = b
+    # up-sweep
+    d = 1
+    while d < size:
+        av = a.view(batch, size // (2 * d), 2 * d, n)
+        xv = x.view(batch, size // (2 * d), 2 * d, n)
+        left_a, left_x = av[:, :, d - 1], xv[:, :, d - 1]
+        right_a, right_x = av[:, :, 2 * d - 1], xv[:, :, 2 * d - 1]
+        new_a, new_x = combine((left_a, left_x), (right_a, right_x))
+        av[:, :, 2 * d - 1] = new_a
+        xv[:, :, 2 * d - 1] = new_x
+        d *= 2
+    # down-sweep (exclusive scan)
+    a[:, size - 1] = 1
+    x[:, size - 1] = 0
+    d = size // 2
+    while d >= 1:
+        av = a.view(batch, size // (2 * d), 2 * d, n)
+        xv = x.view(batch, size // (2 * d), 2 * d, n)
+        left = (av[:, :, d - 1].clone(), xv[:, :, d - 1].clone())
+        right = (av[:, :, 2 * d - 1].clone(), xv[:, :, 2 * d - 1].clone())
+        av[:, :, d - 1], xv[:, :, d - 1] = right
+        new_a, new_x = combine(right, left)
+        av[:, :, 2 * d - 1] = new_a
+        xv[:, :, 2 * d - 1] = new_x
+        d //= 2
+    # inclusive: x_k = a_k * E_k + b_k
+    return a_in * x[:, :length] + b
+
+
+def _blelloch_invariant(lam: torch.Tensor, b: torch.Tensor, size: int) -> torch.Tensor:
+    """Blelloch's sweeps for ``lam`` (N,): exponents instead of products."""
+    batch, length, n = b.shape
+    x = torch.zeros(batch, size, n, dtype=b.dtype, device=b.device)
+    x[:, :length] = b
+    c = torch.zeros(size, dtype=torch.int64, device=b.device)  # e_k = (lam^c_k, x_k)
+    c[:length] = 1
+    d = 1
+    while d < size:  # up-sweep
+        cv, xv = c.view(size // (2 * d), 2 * d), x.view(batch, size // (2 * d), 2 * d, n)
+        xv[:, :, 2 * d - 1] += _powers_of(lam, cv[:, 2 * d - 1]) * xv[:, :, d - 1]
+        cv[:, 2 * d - 1] += cv[:, d - 1]
+        d *= 2
+    c[size - 1] = 0
+    x[:, size - 1] = 0
+    d = size // 2
+    while d >= 1:  # down-sweep: (left, right) <- (right, right o left)
+        cv, xv = c.view(size // (2 * d), 2 * d), x.view(batch, size // (2 * d), 2 * d, n)
+        left_c, left_x = cv[:, d - 1].clone(), xv[:, :, d - 1].clone()
+        right_c, right_x = cv[:, 2 * d - 1].clone(), xv[:, :, 2 * d - 1].clone()
+        cv[:, d - 1], xv[:, :, d - 1] = right_c, right_x
+        xv[:, :, 2 * d - 1] = _powers_of(lam, left_c) * right_x + left_x
+        cv[:, 2 * d - 1] = right_c + left_c
+        d //= 2
+    return lam * x[:, :length] + b
+
+
+def hillis_steele_schedule(n: int) -> list[list[tuple[int, int]]]:
+    """The Hillis-Steele schedule on ``n`` elements.
+
+    Returns
+    -------
+    list of list of (src, dst)
+        One list per level; each pair means ``e_dst <- e_src o e_dst``, all
+        pairs of a level at once (reading the previous level's values).
+    """
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    levels = []
+    d = 1
+    while d < n:
+        levels.append([(k - d, k) for k in range(d, n)])
+        d *= 2
+    return levels
+
+
+def blelloch_schedule(n: int) -> list[tuple[str, list[tuple[int, int]]]]:
+    """Blelloch's schedule on ``n`` elements (``n`` a power of two).
+
+    Returns
+    -------
+    list of (phase, pairs)
+        ``phase`` is ``"up"`` or ``"down"``. In the up-sweep a pair
+        ``(src, dst)`` means ``e_dst <- e_src o e_dst``. In the down-sweep it
+        means ``(e_src, e_dst) <- (e_dst, e_dst o e_src)``. Between the two
+        phases the last element is set to the identity ``(1, 0)``; the result
+        is the exclusive scan (combine it with the inputs for the inclusive one).
+    """
+    if not isinstance(n, int) or n < 1 or n & (n - 1):
+        raise ValueError(f"n must be a positive power of two, got {n!r}")
+    out: list[tuple[str, list[tuple[int, int]]]] = []
+    d = 1
+    while d < n:
+        out.append(("up", [(i - d, i) for i in range(2 * d - 1, n, 2 * d)]))
+        d *= 2
+    d = n // 2
+    while d >= 1:
+        out.append(("down", [(i - d, i) for i in range(2 * d - 1, n, 2 * d)]))
+        d //= 2
+    return out

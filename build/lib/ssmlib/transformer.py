@@ -1,0 +1,301 @@
+"""A small causal Transformer: the baseline beside the LRU classifier (chapter 10).
+
+:class:`TransformerClassifier` has the interface of
+:class:`~ssmlib.lru.LRUClassifier` (token ids or features in, class logits out,
+masked mean pooling, a :meth:`~TransformerClassifier.step` for one new token),
+so :func:`ssmlib.train.train` trains either with ``model="lru"`` or
+``model="transformer"``. Its blocks are pre-norm: causal multi-head attention
+and a GELU MLP, both residual. The contrast it makes in chapter 10 is at
+inference: the LRU carries a state of fixed size from token to token, while the
+Transformer's :meth:`~TransformerClassifier.step` attends over a key/value cache
+that grows with the context: a preallocated :class:`KVCache` written in place (as
+in production inference), or the legacy list grown by ``torch.cat``.
+:func:`ssmlib.inference.benchmark_inference` measures both models.
+
+:mod:`ssmlib.train` re-exports :class:`TransformerClassifier`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .lru import _check_input, masked_mean
+
+__all__ = ["TransformerClassifier", "KVCache"]
+
+
+# Integer checks, shared with ssmlib.train and ssmlib.inference.
+def _check_int(x: Any, name: str, minimum: int, maximum: int | None = None) -> int:
+    if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
+        raise TypeError(f"{name} must be an int, got {type(x).__name__}")
+    if x < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {x}")
+    if maximum is not None and x > maximum:
+        raise ValueError(f"{name} must be <= {maximum} (memory), got {x}")
+    return int(x)
+
+
+_MAX_SIZE = 1 << 20  # widths, heads, layers, classes, vocabulary
+
+
+class _AttentionBlock(nn.Module):
+    """Pre-norm Transformer block: causal multi-head attention + GELU MLP, both residual."""
+
+    def __init__(self, d_model: int, n_heads: int, dropout: float) -> None:
+        super().__init__()
+        self.n_heads = n_heads
+        self.norm1 = nn.LayerNorm(d_model)
+        self.qkv = nn.Linear(d_model, 3 * d_model)
+        self.proj = nn.Linear(d_model, d_model)
+        self.norm2 = nn.LayerNorm(d_model)
+        self.mlp = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(),
+                                 nn.Linear(4 * d_model, d_model))
+        self.drop = nn.Dropout(dropout)
+
+    def _heads(self, t: torch.Tensor) -> torch.Tensor:  # (B, L, H) -> (B, heads, L, H/heads)
+        B, L, H = t.shape
+        return t.view(B, L, self.n_heads, H // self.n_heads).transpose(1, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        q, k, v = self.qkv(self.norm1(x)).chunk(3, dim=-1)
+        a = F.scaled_dot_product_attention(self._heads(q), self._heads(k), self._heads(v),
+                                           is_causal=True)
+        x = x + self.drop(self.proj(a.transpose(1, 2).reshape(x.shape)))
+        return x + self.drop(self.mlp(self.norm2(x)))
+
+    def step(self, x_t: torch.Tensor, cache: tuple | None) -> tuple[torch.Tensor, tuple]:
+        """One new token (B, H) attending over the cached keys/values (B, heads, L, H/heads).
+
+        The legacy cache: a (keys, values) pair grown by ``torch.cat`` (a copy of the
+        whole cache per token). :meth:`step_inplace` is the preallocated one.
+        """
+        q, k, v = self.qkv(self.norm1(x_t[:, None])).chunk(3, dim=-1)
+        q, k, v = self._heads(q), self._heads(k), self._heads(v)
+        if cache is not None:
+            k = torch.cat([cache[0], k], dim=2)
+            v = torch.cat([cache[1], v], dim=2)
+        a = F.scaled_dot_product_attention(q, k, v)  # the new token sees the whole context
+        x = x_t + self.drop(self.proj(a.transpose(1, 2).reshape(x_t.shape)))
+        return x + self.drop(self.mlp(self.norm2(x))), (k, v)
+
+    def step_inplace(self, x_t: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
+                     position: int) -> torch.Tensor:
+        """One new token (B, H): write its key/value at ``position`` of the preallocated
+        buffers (B, heads, capacity, H/heads) and attend over entries ``0..position``."""
+        q, k, v = self.qkv(self.norm1(x_t[:, None])).chunk(3, dim=-1)
+        keys[:, :, position:position + 1] = self._heads(k)
+        values[:, :, position:position + 1] = self._heads(v)
+        a = F.scaled_dot_product_attention(self._heads(q), keys[:, :, :position + 1],
+                                           values[:, :, :position + 1])
+        x = x_t + self.drop(self.proj(a.transpose(1, 2).reshape(x_t.shape)))
+        return x + self.drop(self.mlp(self.norm2(x)))
+
+
+class KVCache:
+    """Preallocated key/value cache of a :class:`TransformerClassifier` (what inference
+    servers do): per block, buffers ``keys[i]``, ``values[i]`` of shape
+    (B, n_heads, capacity, d_model / n_heads), written in place one token at a time.
+
+    ``length`` is the number of filled positions: :meth:`TransformerClassifier.step`
+    at ``position == length`` writes entry ``position`` and attends over entries
+    ``0..position``, so a step costs O(position) reads and no copy of the cache.
+    Make one with :meth:`TransformerClassifier.new_cache`.
+    """
+
+    def __init__(self, keys: list, values: list) -> None:
+        self.keys = keys
+        self.values = values
+        self.length = 0
+
+    @property
+    def capacity(self) -> int:
+        return int(self.keys[0].shape[2])
+
+    def truncate(self, length: int) -> "KVCache":
+        """Set the number of filled entries: forget every entry from ``length`` on, so the
+        next step is at ``position=length`` (a benchmark that wrote the buffers itself may
+        also grow it, up to ``capacity``)."""
+        length = _check_int(length, "length", 0)
+        if length > self.capacity:
+            raise ValueError(f"length must be <= capacity={self.capacity}, got {length}")
+        self.length = length
+        return self
+
+    def filled(self) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Views (keys, values) of the filled entries, one pair per block."""
+        return [(k[:, :, :self.length], v[:, :, :self.length])
+                for k, v in zip(self.keys, self.values)]
+
+    def nbytes(self) -> int:
+        """Bytes of the filled entries (what a step reads)."""
+        return sum(t.numel() * t.element_size() for kv in self.filled() for t in kv)
+
+
+class TransformerClassifier(nn.Module):
+    """A small causal Transformer baseline with the interface of :class:`~ssmlib.lru.LRUClassifier`.
+
+    Learned position embeddings (up to ``max_len``), ``n_layers`` pre-norm blocks,
+    masked mean pooling, linear decoder. :meth:`step` appends one token to a
+    key/value cache: its cost grows with the context length, unlike the LRU's.
+
+    Parameters
+    ----------
+    n_classes : int
+        Number of output classes (>= 2).
+    d_model : int
+        Width, divisible by ``n_heads``.
+    n_layers, n_heads : int
+        Number of blocks and of attention heads (>= 1).
+    vocab_size : int, optional
+        Token input: an embedding with ``pad_id`` as padding.
+    d_input : int, optional
+        Continuous input: a linear encoder. Give exactly one of the two.
+    max_len : int
+        Longest sequence (number of position embeddings).
+    dropout : float
+        In [0, 1).
+    pad_id : int
+        Padding token id, in ``[0, vocab_size)``.
+    """
+
+    def __init__(self, n_classes: int, d_model: int = 64, n_layers: int = 2, n_heads: int = 4, *,
+                 vocab_size: int | None = None, d_input: int | None = None, max_len: int = 4096,
+                 dropout: float = 0.0, pad_id: int = 0) -> None:
+        super().__init__()
+        _check_int(n_classes, "n_classes", 2, _MAX_SIZE)
+        _check_int(d_model, "d_model", 1, 1 << 16)
+        _check_int(n_layers, "n_layers", 1, 1 << 10)
+        _check_int(n_heads, "n_heads", 1, 1 << 16)
+        _check_int(max_len, "max_len", 1, 1 << 24)
+        if max_len * d_model > 1 << 28:
+            raise ValueError(f"max_len * d_model = {max_len * d_model} position-embedding entries is "
+                             f"more than 2**28 (memory); got max_len={max_len}, d_model={d_model}")
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)):
+            raise TypeError(f"dropout must be a real number, got {type(dropout).__name__}")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        if (vocab_size is None) == (d_input is None):
+            raise ValueError("give exactly one of vocab_size (tokens) and d_input (continuous)")
+        if vocab_size is not None:
+            _check_int(vocab_size, "vocab_size", 2, _MAX_SIZE)
+            _check_int(pad_id, "pad_id", 0)
+            if pad_id >= vocab_size:
+                raise ValueError(f"pad_id must be a token id in [0, vocab_size={vocab_size}), "
+                                 f"got {pad_id}")
+        else:
+            _check_int(d_input, "d_input", 1, _MAX_SIZE)
+        if d_model % n_heads:
+            raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
+        self.tokens = vocab_size is not None
+        self.vocab_size = vocab_size
+        self.d_input = d_input
+        self.encoder = (nn.Embedding(vocab_size, d_model, padding_idx=pad_id) if self.tokens
+                        else nn.Linear(d_input, d_model))
+        self.pos = nn.Embedding(max_len, d_model)
+        self.max_len = max_len
+        self.blocks = nn.ModuleList(_AttentionBlock(d_model, n_heads, dropout) for _ in range(n_layers))
+        self.norm = nn.LayerNorm(d_model)
+        self.decoder = nn.Linear(d_model, n_classes)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """Per-step features (B, L, d_model) of token ids (B, L) or features (B, L, d_input)."""
+        _check_input(x, "x", self.tokens, self.vocab_size, self.d_input, 2)
+        L = x.shape[1]
+        if L > self.max_len:
+            raise ValueError(f"x: sequence length {L} exceeds max_len={self.max_len}")
+        h = self.encoder(x) + self.pos(torch.arange(L, device=x.device))
+        for block in self.blocks:
+            h = block(h)
+        return self.norm(h)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Class logits.
+
+        Parameters
+        ----------
+        x : Tensor
+            Token ids (B, L) long, or features (B, L, d_input) float; ``L <= max_len``.
+        mask : Tensor, shape (B, L), bool, optional
+            True at real (non-padding) steps. Attention is causal, so right
+            padding never changes the features of real steps; the mask only
+            excludes padding from the mean.
+
+        Returns
+        -------
+        Tensor, shape (B, n_classes)
+        """
+        return self.decoder(masked_mean(self.features(x), mask))
+
+    def new_cache(self, batch: int, capacity: int | None = None) -> KVCache:
+        """An empty preallocated :class:`KVCache` for ``batch`` sequences of up to
+        ``capacity`` tokens (default ``max_len``), on the model's device and dtype."""
+        batch = _check_int(batch, "batch", 1, 1 << 16)
+        capacity = self.max_len if capacity is None else _check_int(capacity, "capacity", 1)
+        if capacity > self.max_len:
+            raise ValueError(f"capacity must be <= max_len={self.max_len}, got {capacity}")
+        w = self.pos.weight
+        heads = self.blocks[0].n_heads
+        shape = (batch, heads, capacity, w.shape[1] // heads)
+        if batch * capacity * w.shape[1] * 2 * len(self.blocks) > 1 << 31:
+            raise ValueError(f"a cache of batch={batch} x capacity={capacity} is more than 2**31 "
+                             "entries (memory)")
+        new = [torch.empty(shape, dtype=w.dtype, device=w.device) for _ in range(len(self.blocks) * 2)]
+        return KVCache(new[0::2], new[1::2])
+
+    def step(self, x_t: torch.Tensor, caches: KVCache | list | None = None, position: int = 0
+             ) -> tuple[torch.Tensor, KVCache | list]:
+        """Features of one new token at ``position`` given the key/value caches.
+
+        Parameters
+        ----------
+        x_t : Tensor
+            Token ids (B,) or features (B, d_input).
+        caches : KVCache, or list of (keys, values), optional
+            A :class:`KVCache` from :meth:`new_cache` (preallocated, written in place;
+            ``position`` must equal its ``length``), or the legacy list with one pair
+            per block, each (B, n_heads, position, d_model / n_heads), grown by
+            ``torch.cat`` (a copy of the whole cache per token; ``None`` starts one).
+        position : int
+            Index of the new token, in ``[0, max_len)``.
+
+        Returns
+        -------
+        h_t : Tensor, shape (B, d_model)
+            As ``features(x)[:, position]``.
+        caches : KVCache or list
+            The same :class:`KVCache` (now ``position + 1`` entries long), or the
+            new legacy list.
+        """
+        _check_input(x_t, "x_t", self.tokens, self.vocab_size, self.d_input, 1)
+        position = _check_int(position, "position", 0)
+        if position >= self.max_len:
+            raise ValueError(f"position must be < max_len={self.max_len}, got {position}")
+        if isinstance(caches, KVCache):
+            if position != caches.length:
+                raise ValueError(f"position must equal the cache's length ({caches.length}) "
+                                 f"for a KVCache, got {position}")
+            if position >= caches.capacity:
+                raise ValueError(f"position must be < the cache's capacity ({caches.capacity}), "
+                                 f"got {position}")
+            if len(caches.keys) != len(self.blocks) or caches.keys[0].shape[0] != x_t.shape[0]:
+                raise ValueError(f"caches must hold {len(self.blocks)} blocks of batch "
+                                 f"{x_t.shape[0]} (make it with new_cache)")
+            h = self.encoder(x_t) + self.pos.weight[position]
+            for block, k, v in zip(self.blocks, caches.keys, caches.values):
+                h = block.step_inplace(h, k, v, position)
+            caches.length = position + 1
+            return self.norm(h), caches
+        if caches is not None and (not isinstance(caches, (list, tuple))
+                                   or len(caches) != len(self.blocks)):
+            raise ValueError(f"caches must be a KVCache or a list with one (keys, values) pair "
+                             f"per block ({len(self.blocks)})")
+        h = self.encoder(x_t) + self.pos.weight[position]
+        caches = list(caches) if caches is not None else [None] * len(self.blocks)
+        for i, block in enumerate(self.blocks):
+            h, caches[i] = block.step(h, caches[i])
+        return self.norm(h), caches
