@@ -1,4 +1,4 @@
-"""The Linear Recurrent Unit (Orvieto et al. 2023, ``orvieto2023resurrecting``; chapter 9).
+"""The Linear Recurrent Unit (Orvieto et al. 2023; chapter 9).
 
 One LRU layer maps a real sequence :math:`u_k \\in \\mathbb{R}^H` to
 :math:`y_k \\in \\mathbb{R}^H` through a complex diagonal recurrence of size

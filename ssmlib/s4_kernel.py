@@ -1,4 +1,4 @@
-"""S4's convolution kernel for a diagonal-plus-low-rank state matrix (Gu et al. 2022, ``gu2022efficiently``).
+"""S4's convolution kernel for a diagonal-plus-low-rank state matrix (Gu et al. 2022).
 
 S4 keeps a continuous-time state matrix in *diagonal plus low rank* (DPLR) form
 

@@ -1,4 +1,4 @@
-"""S4D: diagonal state space models (Gu et al. 2022, ``gu2022parameterization``).
+"""S4D: diagonal state space models (Gu et al. 2022).
 
 S4D keeps, for each of the :math:`H` channels, a diagonal continuous-time system of
 :math:`N/2` complex modes (their conjugates are implicit), discretizes it with a learnable

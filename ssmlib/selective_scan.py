@@ -1,4 +1,4 @@
-"""Mamba's selective scan (Gu and Dao, arXiv 2023 / COLM 2024, ``gu2024mamba``): an input-dependent diagonal SSM.
+"""Mamba's selective scan (Gu and Dao, arXiv 2023 / COLM 2024): an input-dependent diagonal SSM.
 
 For every batch element, channel :math:`d = 1..D` and state index :math:`n = 1..N`,
 

@@ -20,7 +20,7 @@ Presets (:data:`PRESETS`)
 Model width ``H``, state size ``N``, depth, batch size, epochs, learning rate,
 weight decay and dropout follow the S5 experiment scripts
 (``lindermanlab/S5``, ``bin/run_experiments/run_lra_{listops,pathfinder,pathx}.sh``,
-read at commit ``3c18fdb``), which the LRU paper (``orvieto2023resurrecting``)
+read at commit ``3c18fdb``), which the LRU paper (Orvieto et al. 2023)
 builds on. The learning rate given here is S5's ``lr_factor * ssm_lr_base`` (the
 rate of the non-recurrent parameters); the recurrent ones get ``lr_factor = 0.5``
 of it, the default of the minimal LRU reimplementation

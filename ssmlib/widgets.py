@@ -603,7 +603,7 @@ class Explorer:
         rows = []
         for j, p in enumerate(self.params):
             label = html.escape(str(p.label))
-            head = (f'<span style="min-width:9em">{label}</span>')
+            head = (f'<span style="flex:0 0 12em">{label}</span>')
             if isinstance(p, Choice):
                 buttons = "".join(
                     f'<button type="button" class="ssm-option" data-param="{j}" data-index="{i}" '

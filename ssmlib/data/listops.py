@@ -1,8 +1,7 @@
 """ListOps: nested list operations on single digits (Long Range Arena, chapter 10).
 
 A ListOps sample is a prefix expression over the digits 0-9 with four operators
-(Nangia and Bowman 2018, ``nangia2018listops``; the LRA version of Tay et al. 2021,
-``tay2021long``)::
+(Nangia and Bowman 2018; the LRA version of Tay et al. 2021)::
 
     [MAX 4 3 [MIN 2 3 ] 1 0 [MED 1 5 8 9 2 ] ]   ->   5
 

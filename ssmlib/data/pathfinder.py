@@ -1,9 +1,9 @@
 """Pathfinder: are the two dots joined by one dashed curve? (Long Range Arena, chapter 10).
 
-Pathfinder (Linsley et al. 2018, ``linsley2018learning``) shows two circular
+Pathfinder (Linsley et al. 2018) shows two circular
 markers and several curvy dashed paths; the label is 1 when both markers sit at
 the two ends of the *same* path, 0 when they sit on different paths. LRA
-(``tay2021long``) feeds the image pixel by pixel: a 32x32 image is a sequence of
+ feeds the image pixel by pixel: a 32x32 image is a sequence of
 1024 grey levels, and Path-X (128x128) one of 16384.
 
 Drawing the images

@@ -56,9 +56,9 @@ def ring_init_explorer(n: int = 256, length: int = 150, n_shown: int = 3, seed: 
     palette = [COLORS["orange"], COLORS["green"], COLORS["red"], COLORS["purple"], COLORS["sky"]]
     resp = [ax_k.plot([], [], lw=1.1, color=palette[i % len(palette)])[0] for i in range(n_shown)]
     (envelope,) = ax_k.plot([], [], color="k", lw=1.5, label="$(\\max|\\lambda_j|)^k$")
-    ax_k.set(xlim=(0, length - 1), ylim=(-1.05, 1.05), xlabel="lag $k$",
+    ax_k.set(xlim=(0, length - 1), ylim=(-1.05, 1.45), xlabel="lag $k$",
              ylabel="Re $\\lambda^k$ (impulse response)")
-    ax_k.legend(loc="lower right", fontsize=9)
+    ax_k.legend(loc="upper right", fontsize=9)  # in the band above the curves (|Re| <= 1)
     title = fig.suptitle("")
 
     def update(r_min: float, r_max: float, max_phase: float) -> None:

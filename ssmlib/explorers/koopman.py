@@ -44,7 +44,7 @@ def koopman_frame(dictionary: str, lam: float, mu: float = -0.1, dt: float = 0.1
         ``fit`` (the :class:`~ssmlib.koopman.EDMDResult`), ``true`` and ``pred``
         (arrays of shape (3, steps + 1, 2): the exact and predicted trajectories from
         :data:`X0S`), ``error`` (max absolute prediction error over them),
-        ``continuous_eigenvalues`` (:math:`\\log(\\mathrm{eig}\\,K)/\\Delta t`, finite ones),
+        ``continuous_eigenvalues`` (:math:`\\log(\\mathrm{eig}\\,K)/\\Delta`, finite ones),
         ``resonant`` (:math:`\\lambda = 2\\mu`) and ``b`` (slow-manifold slope
         :math:`\\lambda/(\\lambda - 2\\mu)`, ``None`` at resonance).
     """
@@ -79,12 +79,12 @@ def koopman_explorer(
     its source.) For each dictionary (buttons: ``"linear"`` = :math:`(x_1, x_2)`, plain DMD;
     ``"invariant"`` = :math:`(x_1, x_2, x_1^2)`; ``"degree2"``, ``"degree3"`` = all monomials
     up to degree 2, 3) and each :math:`\\lambda` (slider ``lam``), EDMD is fitted on
-    ``n_samples`` pairs :math:`(x, \\varphi^{\\Delta t}(x))` drawn uniformly from
+    ``n_samples`` pairs :math:`(x, \\varphi^{\\Delta}(x))` drawn uniformly from
     :math:`[-1, 1]^2` (fixed seed). Left: true trajectories (solid) from three initial states
     and the EDMD predictions :math:`\\psi(x_0) K^k C` (dashed), with the slow manifold
     :math:`x_2 = \\frac{\\lambda}{\\lambda - 2\\mu}x_1^2` (grey; at the resonance
     :math:`\\lambda = 2\\mu` there is none, and the title says so). Right: the
-    continuous-time eigenvalues :math:`\\log(\\mathrm{eig}\\,K)/\\Delta t` found (dots) against
+    continuous-time eigenvalues :math:`\\log(\\mathrm{eig}\\,K)/\\Delta` found (dots) against
     the true :math:`\\mu, 2\\mu, \\lambda` (vertical lines). Live: a continuous slider for
     :math:`\\lambda` in [-4, -0.05]; static grid 4 x 7 = 28 frames (the grid holds
     the resonance :math:`\\lambda = -0.2 = 2\\mu` for the default :math:`\\mu`).
@@ -94,7 +94,7 @@ def koopman_explorer(
     mu : float, in [-1, 0)
         The slow rate :math:`\\mu` (fixed).
     dt : float, in (0, 1]
-        Sampling step :math:`\\Delta t`.
+        Sampling step :math:`\\Delta`.
     n_samples : int, in [10, 100000]
         Number of snapshot pairs.
     steps : int, in [1, 10000]
@@ -133,7 +133,7 @@ def koopman_explorer(
     v_mu = ax_e.axvline(mu, color=COLORS["blue"], lw=1.3, ls=":", label=r"$\mu$")
     v_2mu = ax_e.axvline(2 * mu, color=COLORS["purple"], lw=1.3, ls="--", label=r"$2\mu$")
     v_lam = ax_e.axvline(-1.0, color=COLORS["orange"], lw=1.3, ls="-.", label=r"$\lambda$")
-    ax_e.set(xlabel=r"Re $\log(\mathrm{eig}\,K)/\Delta t$", ylabel="Im", xlim=(-4.5, 0.4),
+    ax_e.set(xlabel=r"Re $\log(\mathrm{eig}\,K)/\Delta$", ylabel="Im", xlim=(-4.5, 0.4),
              ylim=(-1.0, 1.0))
     ax_e.legend(loc="upper left", fontsize=9, ncols=2, handlelength=1.8, columnspacing=1.0)
     ax_e.set_title("eigenvalues found", fontsize=10)
@@ -179,5 +179,5 @@ def koopman_explorer(
               step=0.01),
     ]
     return Explorer(fig, update, params, dpi=DPI, rc=RC,
-                    caption=f"μ = {mu:g}, Δt = {dt:g}; EDMD on {n_samples} snapshot pairs "
+                    caption=f"μ = {mu:g}, Δ = {dt:g}; EDMD on {n_samples} snapshot pairs "
                             "drawn from [−1, 1]².")

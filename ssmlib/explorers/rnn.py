@@ -127,7 +127,7 @@ def bifurcation_explorer(w: float = 3.0, T: int = 30, b_max: float = 2.25, *,
     params = [
         Param("b", np.round(np.linspace(-b_max, b_max, 15), 6), default=0.0, label="bias b",
               step=0.01),
-        Param("x0", [-2.0, 0.2, 2.0], default=-2.0, label="initial state x0", step=0.01),
+        Param("x0", [-2.0, 0.2, 2.0], default=-2.0, label="initial state x_0", step=0.01),
     ]
     return Explorer(fig, update, params,
                     dpi=DPI, rc=RC, caption=f"One-neuron RNN: xₖ = {w:g} tanh(xₖ₋₁) + b, {T} steps.")
