@@ -2,8 +2,8 @@
 
 Pathfinder (Linsley et al. 2018) shows two circular
 markers and several curvy dashed paths; the label is 1 when both markers sit at
-the two ends of the *same* path, 0 when they sit on different paths. LRA
- feeds the image pixel by pixel: a 32x32 image is a sequence of
+the two ends of the *same* path, 0 when they sit on different paths. LRA (Tay et al. 2021)
+feeds the image pixel by pixel: a 32x32 image is a sequence of
 1024 grey levels, and Path-X (128x128) one of 16384.
 
 Drawing the images
