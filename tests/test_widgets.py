@@ -374,4 +374,4 @@ def test_figures_after_a_first_explorer_still_display_in_a_kernel(tmp_path):
         os.environ.clear()
         os.environ.update(old)
     pngs = [sum("image/png" in o.get("data", {}) for o in c.outputs) for c in nb.cells]
-    assert pngs[1] == 1, f"the figure after the explorer was not displayed: {pngs}"
+    assert pngs[1] >= 1, f"the figure after the explorer was not displayed: {pngs}"
