@@ -161,8 +161,14 @@ MAX_SIZE = 2**26
 
 
 def check_size(x: Any, name: str, minimum: int = 1, maximum: int = MAX_SIZE) -> int:
-    """A size (an int in ``[minimum, maximum]``), or a TypeError/ValueError naming ``name``."""
-    return check_int(x, name, minimum=minimum, maximum=maximum)
+    """A size (an int in ``[minimum, maximum]``), or a TypeError/ValueError naming ``name``.
+
+    The upper bound is a memory bound, and the message says so.
+    """
+    value = check_int(x, name, minimum=minimum)
+    if value > maximum:
+        raise ValueError(f"{name} must be <= {maximum} (memory), got {value}")
+    return value
 
 
 def as_rng(x: Any, name: str = "rng") -> np.random.Generator:

@@ -46,7 +46,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._validation import check_finite_scalar, check_tensor
+from ._validation import check_finite_scalar, check_size, check_tensor
 from .parameterization import sample_ring
 from .scan import scan
 
@@ -68,13 +68,7 @@ _MAX_SIZE = 1 << 20
 
 
 def _check_int(x: Any, name: str, minimum: int = 1, maximum: int = _MAX_SIZE) -> int:
-    if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(x).__name__}")
-    if x < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {x}")
-    if x > maximum:
-        raise ValueError(f"{name} must be <= {maximum} (memory), got {x}")
-    return int(x)
+    return check_size(x, name, minimum, maximum)
 
 
 def _check_finite(*named: tuple[str, torch.Tensor | None]) -> None:

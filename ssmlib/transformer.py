@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._validation import check_int, check_size
 from .lru import _check_input, masked_mean
 
 __all__ = ["TransformerClassifier", "KVCache"]
@@ -31,13 +31,9 @@ __all__ = ["TransformerClassifier", "KVCache"]
 
 # Integer checks, shared with ssmlib.train and ssmlib.inference.
 def _check_int(x: Any, name: str, minimum: int, maximum: int | None = None) -> int:
-    if isinstance(x, bool) or not isinstance(x, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(x).__name__}")
-    if x < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {x}")
-    if maximum is not None and x > maximum:
-        raise ValueError(f"{name} must be <= {maximum} (memory), got {x}")
-    return int(x)
+    if maximum is None:
+        return check_int(x, name, minimum=minimum)
+    return check_size(x, name, minimum, maximum)
 
 
 _MAX_SIZE = 1 << 20  # widths, heads, layers, classes, vocabulary
