@@ -1,4 +1,4 @@
-"""Benchmark one step of recurrent inference (chapter 10): LRU vs GRU vs attention.
+"""Benchmark one step of recurrent inference (chapter 11): LRU vs GRU vs attention.
 
 For a batch of ``B`` sequences, the wall time of producing the features of one
 new token, per model, all measured in the same process and interleaved:

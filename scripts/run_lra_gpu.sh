@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Longer LRU runs on a GPU for chapter 10; results land in book/data/lra/ with provenance
+# Longer LRU runs on a GPU for chapter 11; results land in book/data/lra/ with provenance
 # (metrics.json holds the full config, device name, versions, timings and the command).
 #
 # Usage (from the repository root, on a CUDA machine with ssmlib installed):

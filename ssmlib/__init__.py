@@ -28,6 +28,7 @@ module                    idea (chapter)
 ``selective_scan``        Mamba's selective scan and a selective SSM layer
 ``widgets``               slider figures, live and static (all)
 ``explorers``             the chapters' slider figures (all)
+``diagrams``              the book's diagrams, drawn with matplotlib (all)
 ========================  ==================================================
 
 Every name is imported on first use (PEP 562), so ``import ssmlib`` is fast and
@@ -163,7 +164,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
 
 #: Submodules reachable as attributes (``sl.plotting.COLORS``, ``sl.data.load_listops``).
 _SUBMODULES = frozenset(
-    {*_EXPORTS, "data", "explorers", "train"}
+    {*_EXPORTS, "data", "diagrams", "explorers", "train"}
 )
 #: Submodules that need PyTorch at import time.
 TORCH_MODULES = frozenset({"scan", "lru", "train", "transformer", "inference", "runstate",

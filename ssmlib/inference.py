@@ -1,4 +1,4 @@
-"""Inference cost of the LRU and of a Transformer, measured (chapter 10).
+"""Inference cost of the LRU and of a Transformer, measured (chapter 11).
 
 A recurrent model produces the next token's features from a state of fixed
 size; a Transformer attends over the keys and values of every token before it.

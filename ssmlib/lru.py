@@ -33,7 +33,7 @@ and memory for recurrent inference.
 
 :class:`LRUBlock` is the layer of the paper's architecture figure (pre-norm ->
 LRU -> GELU -> dropout -> GLU -> dropout -> residual) and :class:`LRUClassifier`
-stacks them for sequence classification (Long Range Arena, chapter 10).
+stacks them for sequence classification (Long Range Arena, chapter 11).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What a training run leaves behind, and how it stops (chapter 10).
+"""What a training run leaves behind, and how it stops (chapter 11).
 
 A run of :func:`ssmlib.train.train` must survive faults: a crash, a full disk,
 a ``kill``, a loss that turns into NaN. This module holds the pieces that make

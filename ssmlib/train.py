@@ -1,4 +1,4 @@
-"""Training loop and command line for Long Range Arena tasks (chapter 10).
+"""Training loop and command line for Long Range Arena tasks (chapter 11).
 
 Run ``python -m ssmlib.train --task listops --epochs 2 --out-dir runs/listops`` or call
 :func:`train` with a :class:`TrainConfig`. Without ``--data-dir`` the data are

@@ -1,11 +1,11 @@
-"""A small causal Transformer: the baseline beside the LRU classifier (chapter 10).
+"""A small causal Transformer: the baseline beside the LRU classifier (chapter 11).
 
 :class:`TransformerClassifier` has the interface of
 :class:`~ssmlib.lru.LRUClassifier` (token ids or features in, class logits out,
 masked mean pooling, a :meth:`~TransformerClassifier.step` for one new token),
 so :func:`ssmlib.train.train` trains either with ``model="lru"`` or
 ``model="transformer"``. Its blocks are pre-norm: causal multi-head attention
-and a GELU MLP, both residual. The contrast it makes in chapter 10 is at
+and a GELU MLP, both residual. The contrast it makes in chapter 11 is at
 inference: the LRU carries a state of fixed size from token to token, while the
 Transformer's :meth:`~TransformerClassifier.step` attends over a key/value cache
 that grows with the context: a preallocated :class:`KVCache` written in place (as

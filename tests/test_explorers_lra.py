@@ -1,4 +1,4 @@
-"""Chapter 10 slider: Pathfinder images and the distance of the dots in the pixel sequence."""
+"""Chapter 11 slider: Pathfinder images and the distance of the dots in the pixel sequence."""
 
 from __future__ import annotations
 

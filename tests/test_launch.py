@@ -74,7 +74,7 @@ def test_install_cell_installs_the_configured_branch_and_the_right_extra():
         assert ('f"ssmlib @ {source}"' in src) == (not torch)
     torch_chapters = {p.name for p in CHAPTERS if sync.needs_torch(json.loads(p.read_text()))}
     # chapters 8-10 are torch chapters; 1-4, 6 and 7 need only the base install
-    assert {p.name for p in CHAPTERS if p.name[:2] in ("08", "09", "10")} <= torch_chapters
+    assert {p.name for p in CHAPTERS if p.name[:2] in ("08", "09", "10", "11")} <= torch_chapters
     assert not {p.name for p in CHAPTERS if p.name[:2] in ("01", "02", "03", "04", "06", "07")} & torch_chapters
 
 

@@ -1,4 +1,4 @@
-"""Long Range Arena data for chapter 10: ListOps and Pathfinder.
+"""Long Range Arena data for chapter 11: ListOps and Pathfinder.
 
 * :mod:`ssmlib.data.listops`: generator (LRA rules), evaluator, tokenizer, and a
   loader for the release files ``basic_{train,val,test}.tsv``.

@@ -1,4 +1,4 @@
-"""ListOps: nested list operations on single digits (Long Range Arena, chapter 10).
+"""ListOps: nested list operations on single digits (Long Range Arena, chapter 11).
 
 A ListOps sample is a prefix expression over the digits 0-9 with four operators
 (Nangia and Bowman 2018; the LRA version of Tay et al. 2021)::

@@ -1,4 +1,4 @@
-"""Pathfinder: are the two dots joined by one dashed curve? (Long Range Arena, chapter 10).
+"""Pathfinder: are the two dots joined by one dashed curve? (Long Range Arena, chapter 11).
 
 Pathfinder (Linsley et al. 2018) shows two circular
 markers and several curvy dashed paths; the label is 1 when both markers sit at

@@ -23,7 +23,10 @@ _BUILDERS = {
     "aa_ab_explorer": "recurrence",
     "bifurcation_explorer": "rnn",
     "lru_init_explorer": "lru",
+    "damper_lru_explorer": "lru",
     "scan_levels_explorer": "scan",
+    "s4d_kernel_explorer": "family",
+    "selective_gate_explorer": "family",
     "pathfinder_explorer": "lra",
 }
 

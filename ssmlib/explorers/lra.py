@@ -1,4 +1,4 @@
-"""Chapter 10 slider: a Pathfinder image and the pixel sequence an LRU actually reads."""
+"""Chapter 11 slider: a Pathfinder image and the pixel sequence an LRU actually reads."""
 
 from __future__ import annotations
 
