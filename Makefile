@@ -7,7 +7,7 @@ SHELL      := /bin/bash
 PYTHON     ?= python3
 VENV       ?= .venv
 PY         := $(VENV)/bin/python
-# requirements.txt is ssmlib with every extra (`-e .[torch,gpu,book,test]`; pyproject.toml declares
+# requirements.txt is ssmlib with every extra (`-e .[torch,gpu,accel,book,test]`; pyproject.toml declares
 # them). Torch is installed before the rest so that the extra's range (torch>=2.2, which Colab's
 # preinstalled torch satisfies) does not pull a multi-GB CUDA build. On this project's machines
 # torch==2.13.0 is a local CPU wheel; override elsewhere, e.g. `make test TORCH_SPEC=torch`.

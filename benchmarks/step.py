@@ -5,9 +5,11 @@ new token, per model, all measured in the same process and interleaved:
 
 * ``LRUClassifier.step`` (``d_model`` H, ``d_state`` N, ``n_layers`` blocks),
   under ``torch.no_grad`` (inference) and with autograd on;
-* an ``nn.GRU`` model (embedding -> GRU with ``n_layers`` layers -> features)
-  whose hidden width is chosen so that its parameter count matches the LRU
-  classifier's as closely as possible; one step is ``gru(x_t[:, None], h)``;
+* an ``nn.GRU`` model (:class:`ssmlib.inference.GRUBaseline`: embedding -> GRU
+  with ``n_layers`` layers -> features) whose hidden width is chosen so that its
+  parameter count matches the LRU classifier's (without its decoder) as closely
+  as possible (:func:`ssmlib.inference.matched_gru`); one step is
+  ``gru(x_t[:, None], h)``;
 * ``TransformerClassifier.step`` of the same width and depth after a context of
   ``L`` tokens, with the preallocated key/value cache (written in place,
   :class:`~ssmlib.transformer.KVCache`) and with the legacy cache grown by
@@ -22,50 +24,32 @@ Usage::
 
     python benchmarks/step.py                    # B=8, H=N=64, 2 layers, L=1024
     python benchmarks/step.py --length 4096 --batch 1
+    python benchmarks/step.py --out benchmarks/results   # also step-cpu-<date>.json
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
+import json
+import os
+import platform
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import torch
 from torch import nn
 
 import ssmlib  # noqa: F401  (imports torch-side modules lazily)
+from ssmlib.inference import matched_gru
 from ssmlib.lru import LRUClassifier
 from ssmlib.transformer import TransformerClassifier
 
 
 def _n_params(m: nn.Module) -> int:
     return sum(p.numel() for p in m.parameters())
-
-
-class GRUModel(nn.Module):
-    """Embedding -> multi-layer GRU: the nonlinear recurrent peer."""
-
-    def __init__(self, vocab: int, hidden: int, n_layers: int) -> None:
-        super().__init__()
-        self.encoder = nn.Embedding(vocab, hidden)
-        self.gru = nn.GRU(hidden, hidden, n_layers, batch_first=True)
-
-    def step(self, x_t: torch.Tensor, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        y, h = self.gru(self.encoder(x_t)[:, None], h)
-        return y[:, 0], h
-
-
-def matched_gru(target: int, vocab: int, n_layers: int) -> GRUModel:
-    best = None
-    for hidden in range(4, 1025):
-        n = _n_params(GRUModel(vocab, hidden, n_layers)) if hidden % 4 == 0 else None
-        if n is None:
-            continue
-        if best is None or abs(n - target) < abs(best[1] - target):
-            best = (hidden, n)
-        if n > target:
-            break
-    return GRUModel(vocab, best[0], n_layers)
 
 
 def run(fns: dict, rounds: int, inner: int) -> dict:
@@ -94,6 +78,7 @@ def main(argv=None) -> None:
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--inner", type=int, default=50)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--out", default=None, help="folder to write step-<device>-<date>.json")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -103,7 +88,7 @@ def main(argv=None) -> None:
     tf = TransformerClassifier(2, H, nl, args.n_heads, vocab_size=args.vocab, max_len=L + 1).eval()
     x_t = torch.randint(1, args.vocab, (B,))
     states = [torch.randn(B, N, dtype=torch.complex64) for _ in range(nl)]
-    h0 = torch.zeros(nl, B, gru.gru.hidden_size)
+    h0 = gru.initial_state(B)
     hd = H // args.n_heads
     cat_caches = [(torch.randn(B, args.n_heads, L, hd), torch.randn(B, args.n_heads, L, hd))
                   for _ in range(nl)]
@@ -150,12 +135,32 @@ def main(argv=None) -> None:
     for k, v in samples.items():
         med = statistics.median(v)
         print(f"{k:48s} {min(v) * 1e6:9.1f} {med * 1e6:10.1f} {med / ref:7.2f}")
-    gru = statistics.median(samples["GRU step (no_grad)"])
-    print(f"LRU step / GRU step (medians): {ref / gru:.2f}")
+    gru_med = statistics.median(samples["GRU step (no_grad)"])
+    gru_min = min(samples["GRU step (no_grad)"])
+    lru_min = min(samples["LRU step (no_grad)"])
+    print(f"LRU step / GRU step: medians {ref / gru_med:.2f}, minima {lru_min / gru_min:.2f}")
     if kv is not None:
         pre = statistics.median(samples[f"attention step, preallocated cache, L={L}"])
         cat = statistics.median(samples[f"attention step, torch.cat cache, L={L}"])
         print(f"attention step speed-up of the preallocated cache over torch.cat: {cat / pre:.2f}x")
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        now = _dt.datetime.now(_dt.timezone.utc)
+        info = {"date": now.strftime("%Y-%m-%d %H:%M UTC"), "torch": torch.__version__,
+                "python": platform.python_version(), "threads": torch.get_num_threads(),
+                "os_cpu_count": os.cpu_count(),
+                "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+                "command": "python benchmarks/step.py " + " ".join(
+                    sys.argv[1:] if argv is None else argv),
+                "batch": B, "d_model": H, "d_state": N, "n_layers": nl, "length": L,
+                "params": {"lru": _n_params(lru), "gru": _n_params(gru), "transformer": _n_params(tf)},
+                "gru_hidden": gru.gru.hidden_size, "rounds": args.rounds, "inner": args.inner}
+        rows = [{"contender": k, "min_s": min(v), "median_s": statistics.median(v),
+                 "max_s": max(v), "samples_s": v} for k, v in samples.items()]
+        path = out / f"step-cpu-{now.date().isoformat()}.json"
+        path.write_text(json.dumps({"provenance": info, "rows": rows}, indent=1, allow_nan=False))
+        print(f"wrote {path}")
 
 
 if __name__ == "__main__":

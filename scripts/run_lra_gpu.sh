@@ -7,6 +7,10 @@
 #   LRA_DIR=/path/to/lra_release bash scripts/run_lra_gpu.sh   # official release files
 #   EPOCHS=40 bash scripts/run_lra_gpu.sh      # the full S5/LRU schedule (hours)
 #
+# For one prepared device session (CUDA tests, scan benchmark, ListOps resumable across calls,
+# Pathfinder-32, inference; each step capped; results packed for the device tool) use
+# scripts/gpu_run.sh instead; this script is the plain longer run.
+#
 # Defaults fit a 10-minute device slot: the ListOps preset (H=128, N=16, 8 layers, batch 50;
 # S5's run_lra_listops.sh) on 20k generated samples for a few epochs, capped by TIME_LIMIT.
 set -euo pipefail
@@ -31,7 +35,7 @@ rm -f "$OUT/listops_lru_gpu/checkpoint.pt" "$OUT/listops_lru_gpu/state.pt"
 # Inference cost, LRU step vs attention over the context, on the GPU.
 "$PY" - "$OUT" <<'PY'
 import json, sys, time, torch
-from ssmlib.train import benchmark_inference
+from ssmlib.inference import benchmark_inference
 rows = benchmark_inference([256, 1024, 4096, 16384], d_model=128, d_state=64, n_layers=4,
                            n_heads=4, batch=8, repeats=20, device="cuda")
 out = {"rows": rows, "device": torch.cuda.get_device_name(0), "torch": torch.__version__,

@@ -17,15 +17,16 @@ module                    idea (chapter)
 ``diagonalization``       diagonal forms, HiPPO, PTD (7)
 ``parameterization``      exponential parameterization, ring init (7, 9)
 ``scan``                  parallel scans in torch and Triton (8)
-``lru``                   the Linear Recurrent Unit (9-10)
-``data``                  Long Range Arena data: ListOps, Pathfinder (10)
-``train``                 training loop and CLI (10)
-``transformer``           the Transformer baseline classifier (10)
-``inference``             LRU vs Transformer inference cost (10)
-``runstate``              checkpoints, RNG state, stop signals of a run (10)
-``s4_kernel``             S4's DPLR kernel: Cauchy kernels and Woodbury
-``s4d``                   S4D: diagonal SSM kernels, FFT and recurrence
-``selective_scan``        Mamba's selective scan and a selective SSM layer
+``lru``                   the Linear Recurrent Unit (9, 11)
+``recall``                delayed recall: tanh RNN, GRU and LRU side by side (9)
+``data``                  LRA data (ListOps, Pathfinder) and synthetic tasks (10-11)
+``train``                 training loop and CLI (11)
+``transformer``           the Transformer baseline classifier (11)
+``inference``             LRU vs Transformer inference cost (11)
+``runstate``              checkpoints, RNG state, stop signals of a run (11)
+``s4_kernel``             S4's DPLR kernel: Cauchy kernels and Woodbury (10)
+``s4d``                   S4D: diagonal SSM kernels, FFT and recurrence (10)
+``selective_scan``        Mamba's selective scan and a selective SSM layer (10)
 ``widgets``               slider figures, live and static (all)
 ``explorers``             the chapters' slider figures (all)
 ``diagrams``              the book's diagrams, drawn with matplotlib (all)
@@ -59,7 +60,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "plotting": ("use_book_style",),
     "widgets": ("Choice", "Explorer", "Param"),
     "statespace": ("DiscreteStateSpace", "StateSpace"),
-    "mechanics": ("SpringMassDamper",),
+    "mechanics": ("SpringMassDamper", "damping_to_eigenvalue", "eigenvalue_to_damping"),
     "stability": (
         "euler_stable_step",
         "is_stable_continuous",
@@ -137,8 +138,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     # --- parallel scans (chapter 8; torch) ----------------------------------
     # ``scan`` itself is the subpackage (a callable module), not listed here.
     "scan": ("SCAN_BACKENDS", "triton_available"),
-    # --- LRU and LRA (chapters 9-10; torch) ---------------------------------
+    # --- LRU and LRA (chapters 9, 11; torch) ---------------------------------
     "lru": ("LRU", "LRUBlock", "LRUClassifier", "lru_param_groups"),
+    "recall": ("make_recall_model", "recall_batch", "train_recall"),
     # --- the LRU's family: S4, S4D, Mamba (torch) ---------------------------
     "s4_kernel": (
         "cauchy_kernel",
@@ -168,7 +170,7 @@ _SUBMODULES = frozenset(
 )
 #: Submodules that need PyTorch at import time.
 TORCH_MODULES = frozenset({"scan", "lru", "train", "transformer", "inference", "runstate",
-                           "s4_kernel", "s4d", "selective_scan"})
+                           "s4_kernel", "s4d", "selective_scan", "recall"})
 
 _NAME_TO_MODULE = {name: module for module, names in _EXPORTS.items() for name in names}
 

@@ -39,6 +39,7 @@ stacks them for sequence classification (Long Range Arena, chapter 11).
 from __future__ import annotations
 
 import math
+import operator
 from typing import Any
 
 import numpy as np
@@ -61,6 +62,12 @@ _REAL = (torch.float32, torch.float64)
 def _check_values() -> bool:
     """Check tensor values (NaN/inf) except while torch.compile traces (data-dependent)."""
     return not getattr(torch.compiler, "is_compiling", lambda: False)()
+
+
+def _training_step(module: nn.Module) -> bool:
+    """True in a training step (train mode, autograd on): the scan's check of its
+    result (a pass over the states and, on a GPU, a host read) is skipped there."""
+    return module.training and torch.is_grad_enabled()
 
 
 #: Largest width, state size, vocabulary, class count or depth accepted (memory).
@@ -96,11 +103,72 @@ def _check_finite(*named: tuple[str, torch.Tensor | None]) -> None:
                 raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
 
 
-def _param_key(params: tuple) -> tuple:
-    """Identity of the parameters' current values: storage, dtype, device and the
-    version counter that every in-place update (optimizer step, ``load_state_dict``,
-    ``copy_`` under ``no_grad``) increments."""
-    return tuple((p._version, p.data_ptr(), p.dtype, p.device) for p in params)
+def _watch(root: nn.Module) -> tuple:
+    """What a cache of tensors derived from ``root``'s parameters depends on: every
+    submodule and parameter slot (the ``_modules``/``_parameters`` dict and name) with
+    the object in it, and every parameter's version counter (bumped by every in-place
+    update: optimizer step, ``load_state_dict``, ``copy_`` under ``no_grad``) and storage
+    address (changed by ``.to()``, ``.double()``, ``param.data = ...``)."""
+    slots, objs = [], []
+    for mod in root.modules():
+        for d in (mod._modules, mod._parameters):
+            for name, obj in d.items():
+                slots.append((d, name))
+                objs.append(obj)
+    params = [p for p in objs if isinstance(p, torch.Tensor)]
+    return (slots, objs, params, [p._version for p in params], [p.data_ptr() for p in params])
+
+
+def _still_valid(watched: tuple) -> bool:
+    """True when nothing in ``watched`` (from :func:`_watch`) changed: dict look-ups,
+    identity tests and two integer reads per parameter, no module ``__getattr__``."""
+    slots, objs, params, versions, ptrs = watched
+    return (all(map(operator.is_, [d.get(name) for d, name in slots], objs))
+            and [p._version for p in params] == versions
+            and [p.data_ptr() for p in params] == ptrs)
+
+
+def _cached_plan(module: nn.Module, build) -> tuple:
+    """``build()`` (tensors derived from ``module``'s parameters for the recurrent step),
+    cached while autograd is off and rebuilt when a watched parameter or submodule
+    changes; with autograd on, built afresh every call so gradients reach the parameters."""
+    if torch.is_grad_enabled():
+        return build()
+    cache = module.__dict__.get("_step_cache")
+    if cache is not None and _still_valid(cache[0]):
+        return cache[1]
+    plan = build()
+    module.__dict__["_step_cache"] = (_watch(module), plan)
+    return plan
+
+
+def _gelu_step(z: torch.Tensor) -> torch.Tensor:
+    """GELU, :math:`z \\Phi(z) = \\tfrac{z}{2}(1 + \\operatorname{erf}(z/\\sqrt 2))`, for
+    the few values of one step. ``F.gelu`` (torch 2.13, CPU, measured) enters a
+    multi-threaded region even for a (1, H) tensor, whose start-up dominates a step (and stalls for milliseconds when
+    the machine's cores are busy); these three element-wise ops stay on one thread."""
+    half = z * 0.5
+    return torch.addcmul(half, half, torch.erf(z * _SQRT1_2))
+
+
+_SQRT1_2 = 1 / math.sqrt(2)
+
+#: Largest (H + 2N)^2 for which the step uses one fused real matrix (see :meth:`LRU._build_plan`).
+_FUSED_MAX = 1 << 16
+
+
+def _lru_step(plan: tuple, u_t: torch.Tensor, state: torch.Tensor
+              ) -> tuple[torch.Tensor, torch.Tensor]:
+    """One LRU step from a plan (see :meth:`LRU._build_plan`)."""
+    if plan[0] is None:  # fused: [x_k | y_k] = [u_k | x_{k-1}] M (real, interleaved)
+        _, m, n2, h = plan
+        r = torch.cat([u_t, torch.view_as_real(state).reshape(state.shape[0], n2)], 1) @ m
+        return r[:, n2:n2 + h], torch.view_as_complex(r[:, :n2].view(r.shape[0], -1, 2))
+    lam, w_in, w_out, d = plan
+    bu = torch.view_as_complex((u_t @ w_in).view(u_t.shape[0], -1, 2))  # gamma B u_k
+    x = torch.addcmul(bu, lam, state)  # x_k = lam x_{k-1} + gamma B u_k
+    y = torch.addmm(d * u_t, torch.view_as_real(x).view(x.shape[0], -1), w_out)  # Re(C x) + D u
+    return y, x
 
 
 class LRU(nn.Module):
@@ -229,13 +297,21 @@ class LRU(nn.Module):
         TypeError, ValueError
             Naming ``u`` or ``state`` for a wrong type, shape, device or
             non-finite values.
+
+        Notes
+        -----
+        In a training step (``self.training`` with autograd on) the scan's check
+        of its result is skipped (``ssmlib.scan(..., check_finite=False)``: no
+        pass over the states); ``u`` and ``state`` are checked in every mode, and
+        with ``|lambda| < 1`` finite inputs give finite states.
         """
         u = self._check_u(u, "u", 3)
         lam = self.lam()
         bu = self._input(u.to(self.B_re.dtype))
         if state is not None:
             state = self._check_state(state, u.shape[0], bu.dtype)
-        x = scan(lam, bu, state)  # x_k = lam x_{k-1} + gamma B u_k   (eq. lru-recurrence)
+        # x_k = lam x_{k-1} + gamma B u_k   (eq. lru-recurrence)
+        x = scan(lam, bu, state, check_finite=not _training_step(self))
         y = self._output(x, u.to(self.C_re.dtype)).to(u.dtype)
         if return_state:
             if u.shape[1] == 0:  # empty sequence: the state is unchanged
@@ -252,43 +328,55 @@ class LRU(nn.Module):
         dtype = self._state_dtype()
         return torch.zeros(batch, self.d_state, dtype=dtype, device=device or self.B_re.device)
 
-    def _step_mats(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(lam (N,), W_in (H, 2N), W_out (2N, H)) for :meth:`_step`.
+    def _build_plan(self) -> tuple:
+        """The tensors of the recurrent step, derived from the parameters.
 
-        ``u @ W_in`` viewed as complex is :math:`\\gamma \\odot B u` (real and
-        imaginary parts interleaved) and ``view_as_real(x) @ W_out`` is
-        :math:`\\operatorname{Re}(C x)`. With autograd off (inference) they are
-        cached and recomputed only when a parameter changed (its version counter,
-        storage, dtype or device); with autograd on they are recomputed every call,
-        so gradients flow to the parameters.
+        With ``W_in`` (H, 2N) such that ``u @ W_in`` viewed as complex is
+        :math:`\\gamma \\odot B u` (real and imaginary parts interleaved) and
+        ``W_out`` (2N, H) such that ``view_as_real(x) @ W_out`` is
+        :math:`\\operatorname{Re}(C x)`:
+
+        * small layers (``(H + 2N)^2 <= 2^16``), autograd off (the plan is then
+          cached): ``(None, M, 2N, H)`` with the
+          step in one matrix product, ``[x_k | y_k] = [u_k | x_{k-1}] M``,
+          ``M = [[W_in, W_in W_out + diag(D)], [A, A W_out]]`` where ``A``
+          (2N, 2N) multiplies interleaved states by :math:`\\lambda` (2x2 blocks
+          ``[[Re, Im], [-Im, Re]]``); computed in double precision, rounded once;
+        * otherwise: ``(lam, W_in, W_out, D)``, the step as
+          :math:`x_k = \\lambda x_{k-1} + \\gamma B u_k`,
+          :math:`y_k = \\operatorname{Re}(C x_k) + D u_k` (work linear in N).
         """
-        params = (self.nu_log, self.theta_log, self.gamma_log, self.B_re, self.B_im,
-                  self.C_re, self.C_im)
-        cache = self.__dict__.get("_step_cache")
-        grad = torch.is_grad_enabled()
-        if not grad:
-            key = _param_key(params)
-            if cache is not None and cache[0] == key:
-                return cache[1]
+        h, n = self.d_model, self.d_state
         g = self.gamma()[:, None]
-        w_in = torch.stack([self.B_re * g, self.B_im * g], dim=1).reshape(-1, self.d_model)
-        w_out = torch.stack([self.C_re.T, -self.C_im.T], dim=1).reshape(-1, self.d_model)
-        mats = (self.lam(), w_in.T.contiguous(), w_out.contiguous())
-        if not grad:
-            self.__dict__["_step_cache"] = (key, mats)
-        return mats
+        w_in = torch.stack([self.B_re * g, self.B_im * g], dim=1).reshape(-1, h).T
+        w_out = torch.stack([self.C_re.T, -self.C_im.T], dim=1).reshape(-1, h)
+        lam = self.lam()
+        if (h + 2 * n) ** 2 > _FUSED_MAX or torch.is_grad_enabled():  # autograd: cheap to build
+            return lam, w_in.contiguous(), w_out.contiguous(), self.D
+        dtype = self.B_re.dtype
+        wide = torch.float64
+        w_in, w_out = w_in.to(wide), w_out.to(wide)
+        re = lam.real.to(wide).repeat_interleave(2)  # (2N,): Re lam_j twice
+        im = torch.stack([lam.imag.to(wide), torch.zeros_like(lam.real, dtype=wide)], 1)
+        im = im.reshape(-1)[:-1]  # (2N - 1,): Im lam_j at (2j, 2j + 1), 0 between blocks
+        a = torch.diag(re) + torch.diag(im, 1) - torch.diag(im, -1)
+        top = torch.cat([w_in, w_in @ w_out + torch.diag(self.D.to(wide))], 1)
+        bottom = torch.cat([a, a @ w_out], 1)
+        m = torch.cat([top, bottom], 0)
+        if h % 2:  # an even row length, so that the state columns view as complex
+            m = torch.cat([m, m.new_zeros(m.shape[0], 1)], 1)
+        return None, m.to(dtype).contiguous(), 2 * n, h
+
+    def _step_plan(self) -> tuple:
+        return _cached_plan(self, self._build_plan)
 
     def _step(self, u_t: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """:meth:`step` without validation: ``u_t`` (B, H) in the layer's real dtype,
         ``state`` (B, N) in its complex dtype."""
-        lam, w_in, w_out = self._step_mats()
-        bu = torch.view_as_complex((u_t @ w_in).view(u_t.shape[0], -1, 2))
-        x = torch.addcmul(bu, lam, state)  # x_k = lam x_{k-1} + gamma B u_k
-        y = torch.addcmul(torch.view_as_real(x).reshape(x.shape[0], -1) @ w_out, self.D, u_t)
-        return y, x
+        return _lru_step(self._step_plan(), u_t, state)
 
-    def step(self, u_t: torch.Tensor, state: torch.Tensor | None = None
-             ) -> tuple[torch.Tensor, torch.Tensor]:
+    def step(self, u_t: torch.Tensor, state: torch.Tensor | None = None,
+             check_finite: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         """Advance one step: constant time and memory in the sequence length.
 
         Parameters
@@ -297,6 +385,10 @@ class LRU(nn.Module):
             Input at the current step.
         state : Tensor, shape (B, N), complex, optional
             Previous state (zero if omitted).
+        check_finite : bool
+            Also check that ``u_t`` and ``state`` hold no NaN or inf (a pass over
+            them and a host read). Off by default: the step is the hot loop of
+            recurrent inference; types, shapes and devices are always checked.
 
         Returns
         -------
@@ -306,11 +398,13 @@ class LRU(nn.Module):
 
         Notes
         -----
-        With autograd off (``torch.no_grad``, inference) the matrices derived from
+        With autograd off (``torch.no_grad``, inference) the tensors derived from
         the parameters (:math:`\\lambda`, :math:`\\operatorname{diag}(\\gamma) B`,
-        :math:`C`) are cached between calls and rebuilt when a parameter changes in
-        place (its version counter) or is replaced; writes through ``param.data``
-        bypass the version counter and are not seen.
+        :math:`C`) are computed once and reused until a parameter changes (in
+        place, by its version counter, or replaced, or moved to another dtype or
+        device); with autograd on they are recomputed every call, so gradients
+        reach the parameters. In-place writes through ``param.data`` (e.g.
+        ``p.data.copy_(...)``) bypass the version counter and are not seen.
         """
         check_tensor(u_t, "u_t", ndim=2, dtypes=_REAL, finite=False)
         if u_t.shape[-1] != self.d_model:
@@ -320,7 +414,8 @@ class LRU(nn.Module):
         if state is None:
             state = self.initial_state(u_t.shape[0], u_t.device)
         state = self._check_state(state, u_t.shape[0], dtype, finite=False)
-        _check_finite(("u_t", u_t), ("state", state))
+        if check_finite:
+            _check_finite(("u_t", u_t), ("state", state))
         y, x = self._step(u_t.to(self.B_re.dtype), state)
         return y.to(u_t.dtype), x
 
@@ -376,48 +471,45 @@ class LRUBlock(nn.Module):
         z = self.drop(z)
         return x + z
 
-    def _glu_mats(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """The two GLU projections fused into one: weight (H, 2H), bias (2H,).
+    def _build_plan(self) -> tuple:
+        """(layer-norm weight, bias, eps, LRU plan, GLU weight (H, 2H), GLU bias (2H,))."""
+        n = self.norm
+        ln = ((n.weight, n.bias, n.eps, n.normalized_shape) if self.norm_kind == "layer"
+              else None)
+        # the two GLU projections fused into one matrix: [out1 | out2]
+        w = torch.cat([self.out1.weight, self.out2.weight]).T.contiguous()
+        b = torch.cat([self.out1.bias, self.out2.bias])
+        return ln, self.lru._build_plan(), w, b
 
-        Cached while autograd is off, keyed on the parameters' versions (see
-        :meth:`LRU._step_mats`)."""
-        params = (self.out1.weight, self.out1.bias, self.out2.weight, self.out2.bias)
-        grad = torch.is_grad_enabled()
-        cache = self.__dict__.get("_glu_cache")
-        if not grad:
-            key = _param_key(params)
-            if cache is not None and cache[0] == key:
-                return cache[1]
-        mats = (torch.cat([self.out1.weight, self.out2.weight]).T.contiguous(),
-                torch.cat([self.out1.bias, self.out2.bias]))
-        if not grad:
-            self.__dict__["_glu_cache"] = (key, mats)
-        return mats
+    def _step_plan(self) -> tuple:
+        return _cached_plan(self, self._build_plan)
 
-    def _step(self, x_t: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _step(self, x_t: torch.Tensor, state: torch.Tensor,
+              plan: tuple | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """:meth:`step` without validation (``state`` (B, N) already in the layer's dtype)."""
-        if self.norm_kind == "layer":
-            n = self.norm
-            z = F.layer_norm(x_t, n.normalized_shape, n.weight, n.bias, n.eps)
+        ln, lru_plan, w, b = self._step_plan() if plan is None else plan
+        if ln is not None:
+            z = F.layer_norm(x_t, ln[3], ln[0], ln[1], ln[2])
         else:
             z = self.norm(x_t[:, :, None])[:, :, 0]
-        z, state = self.lru._step(z, state)
-        z = F.gelu(z)
+        z, state = _lru_step(lru_plan, z, state)
+        # F.gelu is fastest on one thread or on a strided slice (the fused plan's output
+        # for B > 1), which it processes serially; else the serial formula
+        z = F.gelu(z) if (torch.get_num_threads() == 1 or not z.is_contiguous()) \
+            else _gelu_step(z)
         if self.training:
             z = self.drop(z)
-        w, b = self._glu_mats()
-        g1, g2 = torch.addmm(b, z, w).chunk(2, dim=-1)
-        z = g1 * torch.sigmoid(g2)  # GLU
+        z = F.glu(torch.addmm(b, z, w), dim=-1)  # GLU: out1(z) * sigmoid(out2(z))
         if self.training:
             z = self.drop(z)
         return x_t + z, state
 
-    def step(self, x_t: torch.Tensor, state: torch.Tensor | None = None
-             ) -> tuple[torch.Tensor, torch.Tensor]:
+    def step(self, x_t: torch.Tensor, state: torch.Tensor | None = None,
+             check_finite: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         """One recurrent step (evaluation mode), x_t : (B, H) -> (B, H), new state.
 
-        See :meth:`LRU.step` for the caching of the derived matrices under
-        ``torch.no_grad``."""
+        See :meth:`LRU.step` for ``check_finite`` and the reuse of the tensors
+        derived from the parameters under ``torch.no_grad``."""
         check_tensor(x_t, "x_t", ndim=2, dtypes=_REAL, finite=False)
         if x_t.shape[-1] != self.lru.d_model:
             raise ValueError(f"x_t must have last dimension d_model={self.lru.d_model}, "
@@ -426,7 +518,8 @@ class LRUBlock(nn.Module):
         if state is None:
             state = self.lru.initial_state(x_t.shape[0], x_t.device)
         state = self.lru._check_state(state, x_t.shape[0], dtype, finite=False)
-        _check_finite(("x_t", x_t), ("state", state))
+        if check_finite:
+            _check_finite(("x_t", x_t), ("state", state))
         return self._step(x_t, state)
 
 
@@ -526,7 +619,8 @@ class LRUClassifier(nn.Module):
             h = block(h)
         return h
 
-    def step(self, x_t: torch.Tensor, states: list | None = None) -> tuple[torch.Tensor, list]:
+    def step(self, x_t: torch.Tensor, states: list | None = None,
+             check_finite: bool = False) -> tuple[torch.Tensor, list]:
         """One recurrent step through the encoder and all blocks (evaluation mode).
 
         Parameters
@@ -535,6 +629,11 @@ class LRUClassifier(nn.Module):
             Token ids (B,) or features (B, d_input) at the current step.
         states : list of Tensor (B, N) complex, optional
             One state per block (zeros if omitted).
+        check_finite : bool
+            Also check that the features ``x_t`` and the states hold no NaN or
+            inf (one reduction and a host read). Off by default (the hot loop of
+            recurrent inference); types, shapes, devices and token ids are always
+            checked.
 
         Returns
         -------
@@ -544,30 +643,60 @@ class LRUClassifier(nn.Module):
 
         Notes
         -----
-        The arguments are validated once here (errors name ``x_t`` or ``states[i]``;
-        the values with a single reduction), not again in every block. Under
-        ``torch.no_grad`` the blocks reuse matrices derived from their parameters
-        (see :meth:`LRU.step`).
+        The arguments are validated once here (errors name ``x_t`` or ``states[i]``),
+        not again in every block. Under ``torch.no_grad`` the tensors derived from
+        the parameters are computed once and reused until a parameter changes
+        (see :meth:`LRU.step`). On CPU a token id outside the vocabulary is caught
+        by the embedding itself (no extra pass); on other devices it is checked
+        first.
         """
-        _check_input(x_t, "x_t", self.tokens, self.vocab_size, self.d_input, 1, finite=False)
+        cpu = x_t.device.type == "cpu" if isinstance(x_t, torch.Tensor) else False
+        if self.tokens and cpu:
+            check_tensor(x_t, "x_t", ndim=1, dtypes=(torch.int64, torch.int32), finite=False)
+        else:
+            _check_input(x_t, "x_t", self.tokens, self.vocab_size, self.d_input, 1, finite=False)
         if states is not None and not isinstance(states, (list, tuple)):
             raise TypeError(f"states must be a list of tensors (one per block), "
                             f"got {type(states).__name__}")
-        states = list(states) if states is not None else [None] * len(self.blocks)
-        if len(states) != len(self.blocks):
-            raise ValueError(f"states must have one entry per block ({len(self.blocks)})")
-        batch = x_t.shape[0]
-        for i, (block, s) in enumerate(zip(self.blocks, states)):  # validated once, here
-            lru = block.lru
-            dtype = lru._state_dtype()
-            states[i] = (lru.initial_state(batch, x_t.device) if s is None
-                         else lru._check_state(s, batch, dtype, f"states[{i}]", finite=False))
-        _check_finite(*([] if self.tokens else [("x_t", x_t)]),
-                      *((f"states[{i}]", s) for i, s in enumerate(states)))
-        h = self.encoder(x_t)
-        for i, block in enumerate(self.blocks):
-            h, states[i] = block._step(h, states[i])
+        enc_w, enc_b, pad, blocks = _cached_plan(self, self._build_plan)
+        states = list(states) if states is not None else [None] * len(blocks)
+        if len(states) != len(blocks):
+            raise ValueError(f"states must have one entry per block ({len(blocks)})")
+        batch, device = x_t.shape[0], x_t.device
+        for i, (block, lru, dtype, _) in enumerate(blocks):  # validated once, here
+            s = states[i]
+            if s is None:
+                states[i] = lru.initial_state(batch, device)
+            elif not (isinstance(s, torch.Tensor) and s.dtype == dtype and s.ndim == 2
+                      and s.shape[0] == batch and s.shape[1] == lru.d_state
+                      and s.device == device):
+                # not the fast case: the full check names the problem, or casts the dtype
+                states[i] = lru._check_state(s, batch, dtype, f"states[{i}]", finite=False)
+        if check_finite:
+            _check_finite(*([] if self.tokens else [("x_t", x_t)]),
+                          *((f"states[{i}]", s) for i, s in enumerate(states)))
+        if not self.tokens:
+            h = F.linear(x_t, enc_w, enc_b)
+        elif cpu:
+            try:
+                h = F.embedding(x_t, enc_w, pad)  # the forward pass of nn.Embedding
+            except IndexError:
+                _check_input(x_t, "x_t", True, self.vocab_size, None, 1)  # names the id
+                raise
+        else:
+            h = F.embedding(x_t, enc_w, pad)
+        for i, (block, _, _, plan) in enumerate(blocks):
+            h, states[i] = block._step(h, states[i], plan)
         return h, states
+
+    def _build_plan(self) -> tuple:
+        """(encoder weight, its bias (features) or None, its padding id (tokens) or None,
+        [(block, its LRU, state dtype, block plan)])."""
+        enc = self.encoder
+        bias = None if self.tokens else enc.bias
+        pad = enc.padding_idx if self.tokens else None
+        return enc.weight, bias, pad, [(blk, blk.lru, blk.lru._state_dtype(), blk._build_plan())
+                                  for blk in self.blocks]
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """Class logits.

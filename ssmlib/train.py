@@ -45,8 +45,9 @@ already holds a run is never overwritten silently (``--resume`` or ``--overwrite
 Where the pieces live
 ---------------------
 This module holds the configuration (:class:`TrainConfig`, :data:`PRESETS`), the
-data and model builders, the loop (:func:`train`) and the command line
-(:func:`main`). The Transformer baseline is in :mod:`ssmlib.transformer`, the
+data and model builders, the loop (:func:`train`), the command line
+(:func:`main`), and :func:`length_generalization` (train on the recall task of
+:mod:`ssmlib.data.lengthgen` at one length, test at longer ones). The Transformer baseline is in :mod:`ssmlib.transformer`, the
 inference benchmark in :mod:`ssmlib.inference`, and the fault-tolerance pieces
 (atomic writes, RNG state, data fingerprint, stop signals, the exceptions,
 device choice) in :mod:`ssmlib.runstate`. Their public names are re-exported
@@ -106,6 +107,7 @@ __all__ = [
     "build_model",
     "evaluate_model",
     "cosine_warmup",
+    "length_generalization",
     "select_device",
     "TransformerClassifier",
     "benchmark_inference",
@@ -775,6 +777,142 @@ def train(config: TrainConfig | dict | None = None, *, resume: bool = False,
     if metrics_path is not None:
         _write_json(metrics_path, metrics)
     return metrics
+
+
+# --- length generalization -------------------------------------------------------------
+def length_generalization(model: str = "lru", *, train_length: int = 64,
+                          test_lengths: Sequence[int] | None = None, n_classes: int = 4,
+                          n_noise: int = 8, steps: int = 200, batch_size: int = 32,
+                          lr: float = 3e-3, lr_factor: float = 0.5, weight_decay: float = 0.05,
+                          warmup_frac: float = 0.1, d_model: int = 32, d_state: int = 32,
+                          n_layers: int = 2, n_heads: int = 4, r_min: float = 0.0,
+                          r_max: float = 1.0, max_phase: float = 2 * math.pi, n_test: int = 256,
+                          seed: int = 0, num_threads: int | None = None) -> dict[str, Any]:
+    """Train on the recall task at one length, test at longer ones (chapter 11).
+
+    The task is :func:`ssmlib.data.lengthgen.generate_recall`: the label is the
+    first token (one of ``n_classes`` keys), followed by distractors. The model
+    is trained for ``steps`` AdamW steps (linear warmup, then cosine decay, as
+    :func:`train`) on fresh batches of length ``train_length`` only, then its
+    accuracy is measured on ``n_test`` new sequences at each of ``test_lengths``.
+
+    Parameters
+    ----------
+    model : {"lru", "transformer"}
+        An :class:`~ssmlib.lru.LRUClassifier` (parameter groups of
+        :func:`~ssmlib.lru.lru_param_groups`), or a
+        :class:`~ssmlib.transformer.TransformerClassifier` with sinusoidal
+        positions (learned ones have no embedding beyond the training length).
+    train_length : int
+        Length ``L`` of every training sequence (>= 2).
+    test_lengths : sequence of int, optional
+        Lengths to test at; default ``(L, 2L, 4L, 8L)``.
+    n_classes, n_noise : int
+        Keys (classes) and distractor tokens of the task.
+    steps, batch_size, lr, lr_factor, weight_decay, warmup_frac
+        Optimization (``lr_factor``: the LRU's recurrent parameters get
+        ``lr * lr_factor``, no weight decay).
+    d_model, d_state, n_layers, n_heads, r_min, r_max, max_phase
+        Model size (``d_state`` and the ring for the LRU, ``n_heads`` for the Transformer).
+    n_test : int
+        Test sequences per length.
+    seed : int
+        Seeds the model's initialization and training order (torch) and the
+        training data. The test data depend only on the length: every seed and
+        both models are tested on the same sequences.
+    num_threads : int, optional
+        ``torch.set_num_threads`` before training.
+
+    Returns
+    -------
+    dict
+        ``model``, ``positions`` (``"sinusoidal"``, or None for the LRU),
+        ``train_length``, ``lengths``, ``accuracy`` (list, one per length),
+        ``loss`` (test cross-entropy per length), ``train_loss`` (mean over the
+        last 10% of steps), ``train_s``, ``steps``, ``n_params``, ``seed``, and
+        ``module``: the trained ``nn.Module`` (in evaluation mode, on the CPU).
+    """
+    from .data.lengthgen import generate_recall, recall_vocab_size
+
+    if not isinstance(model, str) or model not in ("lru", "transformer"):
+        raise ValueError(f"model must be 'lru' or 'transformer', got {model!r}")
+    train_length = _check_int(train_length, "train_length", 2, 1 << 20)
+    if test_lengths is None:
+        test_lengths = [train_length * f for f in (1, 2, 4, 8)]
+    if isinstance(test_lengths, (str, bytes)) or not hasattr(test_lengths, "__iter__"):
+        raise TypeError(f"test_lengths must be a sequence of ints, got {test_lengths!r}")
+    test_lengths = [_check_int(n, "test_lengths", 1, 1 << 20) for n in test_lengths]
+    if not test_lengths:
+        raise ValueError("test_lengths must not be empty")
+    vocab = recall_vocab_size(n_classes, n_noise)
+    steps = _check_int(steps, "steps", 1, 1 << 24)
+    batch_size = _check_int(batch_size, "batch_size", 1, 1 << 16)
+    n_test = _check_int(n_test, "n_test", 1, 1 << 20)
+    seed = _check_int(seed, "seed", 0)
+    for name, v in (("d_model", d_model), ("d_state", d_state), ("n_layers", n_layers),
+                    ("n_heads", n_heads)):
+        _check_int(v, name, 1, 1 << 16)
+    if steps * batch_size * train_length > 1 << 28:
+        raise ValueError(f"steps * batch_size * train_length = {steps * batch_size * train_length} "
+                         "training tokens is more than 2**28 (memory)")
+    if n_test * max(test_lengths) > 1 << 26:
+        raise ValueError(f"n_test * max(test_lengths) = {n_test * max(test_lengths)} is more than "
+                         "2**26 test tokens (memory)")
+    cfg = TrainConfig(lr=lr, lr_factor=lr_factor, weight_decay=weight_decay,
+                      warmup_frac=warmup_frac, r_min=r_min, r_max=r_max, max_phase=max_phase,
+                      num_threads=num_threads, progress=False)
+    cfg.validate()  # the shared fields: same checks and messages as train()
+    if model == "transformer" and d_model % n_heads:
+        raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
+    if num_threads:
+        torch.set_num_threads(num_threads)
+
+    seed_everything(seed)
+    if model == "lru":
+        net: nn.Module = LRUClassifier(n_classes, d_model, d_state, n_layers, vocab_size=vocab,
+                                       r_min=r_min, r_max=r_max, max_phase=max_phase)
+        groups = lru_param_groups(net, lr, lr_factor, weight_decay)
+    else:
+        net = TransformerClassifier(n_classes, d_model, n_layers, n_heads, vocab_size=vocab,
+                                    max_len=max(test_lengths), positions="sinusoidal")
+        groups = [{"params": list(net.parameters()), "lr": lr, "weight_decay": weight_decay}]
+    opt = torch.optim.AdamW([{k: v for k, v in g.items() if k != "name"} for g in groups])
+    warmup = max(1, int(warmup_frac * steps))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: cosine_warmup(s, steps, warmup))
+    X, y = generate_recall(steps * batch_size, train_length, n_classes=n_classes,
+                           n_noise=n_noise, seed=np.random.SeedSequence([seed, 0]))
+    X, y = torch.from_numpy(X), torch.from_numpy(y)
+    net.train()
+    losses = []
+    t0 = time.perf_counter()
+    for s in range(steps):
+        xb, yb = X[s * batch_size:(s + 1) * batch_size], y[s * batch_size:(s + 1) * batch_size]
+        loss = F.cross_entropy(net(xb), yb)
+        if not torch.isfinite(loss):
+            raise TrainingDiverged(f"length_generalization: the training loss is not finite at "
+                                   f"step {s + 1}; try a smaller lr (got {lr})", {})
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        losses.append(loss.item())
+    train_s = time.perf_counter() - t0
+    net.eval()
+    acc, test_loss = [], []
+    with torch.no_grad():
+        for n in test_lengths:
+            Xt, yt = generate_recall(n_test, n, n_classes=n_classes, n_noise=n_noise,
+                                     seed=np.random.SeedSequence([2**31 - 1, n]))
+            Xt, yt = torch.from_numpy(Xt), torch.from_numpy(yt)
+            logits = torch.cat([net(Xt[i:i + 64]) for i in range(0, n_test, 64)])
+            acc.append(float((logits.argmax(-1) == yt).float().mean()))
+            test_loss.append(float(F.cross_entropy(logits, yt)))
+    tail = losses[-max(1, steps // 10):]
+    return {"model": model, "positions": "sinusoidal" if model == "transformer" else None,
+            "train_length": train_length, "lengths": test_lengths, "accuracy": acc,
+            "loss": test_loss, "train_loss": float(np.mean(tail)), "train_s": train_s,
+            "steps": steps, "n_params": sum(p.numel() for p in net.parameters()),
+            "seed": seed, "module": net}
 
 
 # --- command line ---------------------------------------------------------------------------

@@ -12,6 +12,13 @@ that grows with the context: a preallocated :class:`KVCache` written in place (a
 in production inference), or the legacy list grown by ``torch.cat``.
 :func:`ssmlib.inference.benchmark_inference` measures both models.
 
+Positions enter the model in one of two ways (``positions=``): ``"learned"``, one
+trained embedding per position up to ``max_len`` (it cannot read a sequence longer
+than ``max_len``, and the embeddings of positions beyond the training sequences
+get no gradient: they are never trained), or ``"sinusoidal"``, the fixed encoding
+of Vaswani et al. (2017), :func:`sinusoidal_positions`, defined at every position,
+so the model runs on sequences of any length.
+
 :mod:`ssmlib.train` re-exports :class:`TransformerClassifier`.
 """
 
@@ -26,7 +33,7 @@ from torch import nn
 from ._validation import check_int, check_size
 from .lru import _check_input, masked_mean
 
-__all__ = ["TransformerClassifier", "KVCache"]
+__all__ = ["TransformerClassifier", "KVCache", "sinusoidal_positions"]
 
 
 # Integer checks, shared with ssmlib.train and ssmlib.inference.
@@ -37,6 +44,45 @@ def _check_int(x: Any, name: str, minimum: int, maximum: int | None = None) -> i
 
 
 _MAX_SIZE = 1 << 20  # widths, heads, layers, classes, vocabulary
+
+POSITIONS = ("learned", "sinusoidal")
+
+
+def sinusoidal_positions(positions: torch.Tensor, d_model: int,
+                         dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """The fixed sinusoidal position encoding of Vaswani et al. (2017), section 3.5.
+
+    ``PE[p, 2i] = sin(p / 10000**(2i / d_model))`` and
+    ``PE[p, 2i + 1] = cos(p / 10000**(2i / d_model))``.
+
+    Parameters
+    ----------
+    positions : Tensor, shape (L,), integer
+        Positions ``p >= 0`` (any size: the encoding is defined at every position).
+    d_model : int
+        Width (>= 1; for an odd width the last sine column is kept, its cosine dropped).
+    dtype : torch.dtype
+        Floating dtype of the result (computed in float64, then rounded once).
+
+    Returns
+    -------
+    Tensor, shape (L, d_model), ``dtype``, on the device of ``positions``.
+    """
+    if not isinstance(positions, torch.Tensor) or positions.ndim != 1 \
+            or positions.dtype.is_floating_point or positions.dtype.is_complex \
+            or positions.dtype == torch.bool:
+        raise TypeError("positions must be a 1-D integer torch.Tensor")
+    if positions.numel() and int(positions.min()) < 0:
+        raise ValueError(f"positions must be >= 0, got {int(positions.min())}")
+    d_model = _check_int(d_model, "d_model", 1, 1 << 16)
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"dtype must be a floating torch.dtype, got {dtype!r}")
+    i = torch.arange(0, d_model, 2, device=positions.device, dtype=torch.float64)
+    angle = positions.to(torch.float64)[:, None] / torch.pow(10000.0, i / d_model)
+    pe = torch.empty(positions.numel(), d_model, dtype=torch.float64, device=positions.device)
+    pe[:, 0::2] = torch.sin(angle)
+    pe[:, 1::2] = torch.cos(angle[:, : d_model // 2])
+    return pe.to(dtype)
 
 
 class _AttentionBlock(nn.Module):
@@ -135,7 +181,8 @@ class KVCache:
 class TransformerClassifier(nn.Module):
     """A small causal Transformer baseline with the interface of :class:`~ssmlib.lru.LRUClassifier`.
 
-    Learned position embeddings (up to ``max_len``), ``n_layers`` pre-norm blocks,
+    Position embeddings (learned up to ``max_len``, or sinusoidal at any length),
+    ``n_layers`` pre-norm blocks,
     masked mean pooling, linear decoder. :meth:`step` appends one token to a
     key/value cache: its cost grows with the context length, unlike the LRU's.
 
@@ -152,23 +199,30 @@ class TransformerClassifier(nn.Module):
     d_input : int, optional
         Continuous input: a linear encoder. Give exactly one of the two.
     max_len : int
-        Longest sequence (number of position embeddings).
+        With ``positions="learned"``: the longest sequence (number of position
+        embeddings). With ``"sinusoidal"``: only the default capacity of
+        :meth:`new_cache`; sequences of any length are accepted.
     dropout : float
         In [0, 1).
     pad_id : int
         Padding token id, in ``[0, vocab_size)``.
+    positions : {"learned", "sinusoidal"}
+        Learned absolute embeddings (default), or the fixed sinusoidal encoding of
+        Vaswani et al. (2017), :func:`sinusoidal_positions`.
     """
 
     def __init__(self, n_classes: int, d_model: int = 64, n_layers: int = 2, n_heads: int = 4, *,
                  vocab_size: int | None = None, d_input: int | None = None, max_len: int = 4096,
-                 dropout: float = 0.0, pad_id: int = 0) -> None:
+                 dropout: float = 0.0, pad_id: int = 0, positions: str = "learned") -> None:
         super().__init__()
+        if not isinstance(positions, str) or positions not in POSITIONS:
+            raise ValueError(f"positions must be one of {POSITIONS}, got {positions!r}")
         _check_int(n_classes, "n_classes", 2, _MAX_SIZE)
         _check_int(d_model, "d_model", 1, 1 << 16)
         _check_int(n_layers, "n_layers", 1, 1 << 10)
         _check_int(n_heads, "n_heads", 1, 1 << 16)
         _check_int(max_len, "max_len", 1, 1 << 24)
-        if max_len * d_model > 1 << 28:
+        if positions == "learned" and max_len * d_model > 1 << 28:
             raise ValueError(f"max_len * d_model = {max_len * d_model} position-embedding entries is "
                              f"more than 2**28 (memory); got max_len={max_len}, d_model={d_model}")
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)):
@@ -192,7 +246,10 @@ class TransformerClassifier(nn.Module):
         self.d_input = d_input
         self.encoder = (nn.Embedding(vocab_size, d_model, padding_idx=pad_id) if self.tokens
                         else nn.Linear(d_input, d_model))
-        self.pos = nn.Embedding(max_len, d_model)
+        self.positions = positions
+        self.d_model = d_model
+        # learned: one trained vector per position; sinusoidal: computed, no parameters
+        self.pos = nn.Embedding(max_len, d_model) if positions == "learned" else None
         self.max_len = max_len
         self.blocks = nn.ModuleList(_AttentionBlock(d_model, n_heads, dropout) for _ in range(n_layers))
         self.norm = nn.LayerNorm(d_model)
@@ -202,12 +259,23 @@ class TransformerClassifier(nn.Module):
         """Per-step features (B, L, d_model) of token ids (B, L) or features (B, L, d_input)."""
         _check_input(x, "x", self.tokens, self.vocab_size, self.d_input, 2)
         L = x.shape[1]
-        if L > self.max_len:
-            raise ValueError(f"x: sequence length {L} exceeds max_len={self.max_len}")
-        h = self.encoder(x) + self.pos(torch.arange(L, device=x.device))
+        if self.pos is not None and L > self.max_len:
+            raise ValueError(f"x: sequence length {L} exceeds max_len={self.max_len} (learned "
+                             "positions; positions='sinusoidal' reads any length)")
+        h = self.encoder(x) + self._position(torch.arange(L, device=x.device))
         for block in self.blocks:
             h = block(h)
         return self.norm(h)
+
+    def _position(self, p: torch.Tensor) -> torch.Tensor:
+        if self.pos is not None:
+            return self.pos(p)
+        return sinusoidal_positions(p, self.d_model, self.decoder.weight.dtype)
+
+    def _step_position(self, position: int) -> torch.Tensor:
+        if self.pos is not None:
+            return self.pos.weight[position]
+        return self._position(torch.tensor([position], device=self.decoder.weight.device))[0]
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """Class logits.
@@ -229,15 +297,16 @@ class TransformerClassifier(nn.Module):
 
     def new_cache(self, batch: int, capacity: int | None = None) -> KVCache:
         """An empty preallocated :class:`KVCache` for ``batch`` sequences of up to
-        ``capacity`` tokens (default ``max_len``), on the model's device and dtype."""
+        ``capacity`` tokens (default ``max_len``; with learned positions at most
+        ``max_len``), on the model's device and dtype."""
         batch = _check_int(batch, "batch", 1, 1 << 16)
         capacity = self.max_len if capacity is None else _check_int(capacity, "capacity", 1)
-        if capacity > self.max_len:
+        if self.pos is not None and capacity > self.max_len:
             raise ValueError(f"capacity must be <= max_len={self.max_len}, got {capacity}")
-        w = self.pos.weight
+        w = self.decoder.weight
         heads = self.blocks[0].n_heads
-        shape = (batch, heads, capacity, w.shape[1] // heads)
-        if batch * capacity * w.shape[1] * 2 * len(self.blocks) > 1 << 31:
+        shape = (batch, heads, capacity, self.d_model // heads)
+        if batch * capacity * self.d_model * 2 * len(self.blocks) > 1 << 31:
             raise ValueError(f"a cache of batch={batch} x capacity={capacity} is more than 2**31 "
                              "entries (memory)")
         new = [torch.empty(shape, dtype=w.dtype, device=w.device) for _ in range(len(self.blocks) * 2)]
@@ -257,7 +326,7 @@ class TransformerClassifier(nn.Module):
             per block, each (B, n_heads, position, d_model / n_heads), grown by
             ``torch.cat`` (a copy of the whole cache per token; ``None`` starts one).
         position : int
-            Index of the new token, in ``[0, max_len)``.
+            Index of the new token, ``>= 0`` (and ``< max_len`` with learned positions).
 
         Returns
         -------
@@ -269,7 +338,7 @@ class TransformerClassifier(nn.Module):
         """
         _check_input(x_t, "x_t", self.tokens, self.vocab_size, self.d_input, 1)
         position = _check_int(position, "position", 0)
-        if position >= self.max_len:
+        if self.pos is not None and position >= self.max_len:
             raise ValueError(f"position must be < max_len={self.max_len}, got {position}")
         if isinstance(caches, KVCache):
             if position != caches.length:
@@ -281,7 +350,7 @@ class TransformerClassifier(nn.Module):
             if len(caches.keys) != len(self.blocks) or caches.keys[0].shape[0] != x_t.shape[0]:
                 raise ValueError(f"caches must hold {len(self.blocks)} blocks of batch "
                                  f"{x_t.shape[0]} (make it with new_cache)")
-            h = self.encoder(x_t) + self.pos.weight[position]
+            h = self.encoder(x_t) + self._step_position(position)
             for block, k, v in zip(self.blocks, caches.keys, caches.values):
                 h = block.step_inplace(h, k, v, position)
             caches.length = position + 1
@@ -290,7 +359,7 @@ class TransformerClassifier(nn.Module):
                                    or len(caches) != len(self.blocks)):
             raise ValueError(f"caches must be a KVCache or a list with one (keys, values) pair "
                              f"per block ({len(self.blocks)})")
-        h = self.encoder(x_t) + self.pos.weight[position]
+        h = self.encoder(x_t) + self._step_position(position)
         caches = list(caches) if caches is not None else [None] * len(self.blocks)
         for i, block in enumerate(self.blocks):
             h, caches[i] = block.step(h, caches[i])

@@ -1,7 +1,7 @@
 """The API page documents every public name the chapters use (issue 11).
 
 A static check of ``book/api.md`` (no Sphinx build): each ``sl.NAME``,
-``sl.explorers.NAME``, ``sl.data.NAME``, ``sl.plotting.NAME`` and ``sl.scan.NAME`` of a
+``sl.explorers.NAME``, ``sl.diagrams.NAME``, ``sl.data.NAME``, ``sl.plotting.NAME`` and ``sl.scan.NAME`` of a
 chapter resolves to an object whose defining module has an ``automodule`` directive with
 ``:members:`` in api.md that includes the name (the module's ``__all__`` when it has one).
 The rendered page itself is checked by the book build (``-W``: a broken directive fails it).
@@ -22,7 +22,7 @@ import ssmlib as sl
 
 ROOT = Path(__file__).resolve().parents[1]
 API = ROOT / "book" / "api.md"
-PREFIXES = ("explorers", "data", "plotting", "scan")
+PREFIXES = ("explorers", "diagrams", "data", "plotting", "scan")
 
 
 def documented_modules() -> dict[str, set[str] | None]:

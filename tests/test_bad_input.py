@@ -24,6 +24,8 @@ import numpy as np
 import pytest
 
 import ssmlib.diagonalization as dg
+import ssmlib.diagrams as dgm
+import ssmlib.data.lengthgen as lengthgen
 import ssmlib.koopman as kp
 import ssmlib.mechanics as mech
 import ssmlib.parameterization as par
@@ -59,6 +61,17 @@ def _bad_values(good: Any) -> list[tuple[str, Any]]:
     return out
 
 
+def _closing(draw: Callable) -> Callable:
+    """``draw`` (a diagram function), closing the figure it returns."""
+    def call(**kwargs):
+        import matplotlib.pyplot as plt
+
+        fig = draw(**kwargs)
+        plt.close(fig)
+        return fig
+    return call
+
+
 # name -> (callable, good positional args as a dict of keyword -> value)
 # Every argument is passed by keyword so the error must name it.
 SS = ss.StateSpace([[-1.0, 0.5], [0.0, -2.0]], [[1.0], [0.0]], [[1.0, 0.0]])
@@ -78,6 +91,14 @@ CASES: dict[str, tuple[Callable, dict[str, Any]]] = {
     "SpringMassDamper": (mech.SpringMassDamper, dict(m=1.0, c=0.5, k=2.0)),
     "SpringMassDamper.energy": (SMD.energy, dict(state=np.array([1.0, 0.0]))),
     "SpringMassDamper.simulate": (SMD.simulate, dict(t=np.linspace(0, 1, 5), x0=np.array([1.0, 0.0]))),
+    "SpringMassDamper.lru_channel": (SMD.lru_channel, dict(dt=0.1)),
+    "SpringMassDamper.from_eigenvalue": (
+        mech.SpringMassDamper.from_eigenvalue, dict(lam=0.9 + 0.1j, dt=0.1, m=1.0)),
+    "damping_to_eigenvalue": (
+        mech.damping_to_eigenvalue,
+        dict(zeta=np.array([0.1, 0.5]), omega_n=np.array([1.0, 2.0]), dt=0.1)),
+    "eigenvalue_to_damping": (
+        mech.eigenvalue_to_damping, dict(lam=np.array([0.9 + 0.1j, 0.5]), dt=0.1)),
     # stability
     "is_stable_continuous": (stab.is_stable_continuous, dict(eigs=LAM, tol=0.0)),
     "is_stable_discrete": (stab.is_stable_discrete, dict(eigs=LAM, tol=0.0)),
@@ -127,6 +148,23 @@ CASES: dict[str, tuple[Callable, dict[str, Any]]] = {
     "lambda_from_params": (par.lambda_from_params, dict(nu_log=np.zeros(2), theta=np.ones(2))),
     "params_from_lambda": (par.params_from_lambda, dict(lam=LAM)),
     "sample_ring": (par.sample_ring, dict(n=4, r_min=0.5, r_max=0.9, rng=0)),
+    # diagrams (matplotlib only; each call's figure is closed)
+    "spring_mass_damper_diagram": (_closing(dgm.spring.spring_mass_damper_diagram),
+                                   dict(force=True, displacement=True, height=2.6)),
+    "hillis_steele_diagram": (_closing(dgm.scans.hillis_steele_diagram), dict(n=8)),
+    "blelloch_diagram": (_closing(dgm.scans.blelloch_diagram), dict(n=8)),
+    "chunked_scan_diagram": (_closing(dgm.scans.chunked_scan_diagram), dict(length=16, chunk=4)),
+    "lru_block_diagram": (_closing(dgm.network.lru_block_diagram), dict(norm="layer")),
+    "lru_network_diagram": (_closing(dgm.network.lru_network_diagram), dict(n_layers=2, tokens=True)),
+    "ring_init_diagram": (_closing(dgm.network.ring_init_diagram),
+                          dict(r_min=0.5, r_max=0.9, max_phase=1.0, n_samples=60, seed=0)),
+    "s4d_views_diagram": (_closing(dgm.family.s4d_views_diagram), dict(steps=3, height=3.4)),
+    "selective_ssm_diagram": (_closing(dgm.family.selective_ssm_diagram), dict(height=3.0)),
+    "token_tasks_diagram": (_closing(dgm.tasks.token_tasks_diagram), dict(seed=2, max_tokens=16)),
+    "image_tasks_diagram": (_closing(dgm.tasks.image_tasks_diagram), dict(seed=0)),
+    # synthetic data
+    "generate_recall": (lengthgen.generate_recall, dict(n=4, length=8, n_classes=4, n_noise=8, seed=0)),
+    "recall_vocab_size": (lengthgen.recall_vocab_size, dict(n_classes=4, n_noise=8)),
 }
 
 #: (case, argument, bad kind) combinations where the bad value is legitimately accepted

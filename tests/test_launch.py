@@ -174,7 +174,7 @@ def test_base_install_is_light():
     base = _floors(project["dependencies"])
     assert set(base) == BASE, "the base install is what chapters 1-7 need, no torch or triton"
     extras = project["optional-dependencies"]
-    assert {"torch", "gpu", "book", "test"} <= set(extras)
+    assert {"torch", "gpu", "accel", "book", "test"} <= set(extras)
     assert [r for r in extras["torch"] if r.startswith("torch")]
     assert any(r.startswith("triton") for r in extras["gpu"])
 
@@ -222,4 +222,4 @@ def test_binder_environment_runs_the_chapters_with_cpu_torch_only():
 
 def test_requirements_txt_is_ssmlib_with_every_extra():
     lines = [ln.split("#")[0].strip() for ln in (ROOT / "requirements.txt").read_text().splitlines()]
-    assert [ln for ln in lines if ln] == ["-e .[torch,gpu,book,test]"]
+    assert [ln for ln in lines if ln] == ["-e .[torch,gpu,accel,book,test]"]

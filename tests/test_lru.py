@@ -260,10 +260,11 @@ def test_non_finite_input_is_reported_as_the_callers_argument():
     cases = [
         (lambda: m(u), r"^u must contain only finite"),
         (lambda: m(torch.randn(2, 5, 4), state=bad_state), r"^state must contain only finite"),
-        (lambda: m.step(u[:, 2]), r"^u_t must contain only finite"),
-        (lambda: m.step(torch.randn(2, 4), bad_state), r"^state must contain only finite"),
+        (lambda: m.step(u[:, 2], check_finite=True), r"^u_t must contain only finite"),
+        (lambda: m.step(torch.randn(2, 4), bad_state, check_finite=True),
+         r"^state must contain only finite"),
         (lambda: block(u), r"^x must contain only finite"),
-        (lambda: block.eval().step(u[:, 2]), r"^x_t must contain only finite"),
+        (lambda: block.eval().step(u[:, 2], check_finite=True), r"^x_t must contain only finite"),
         (lambda: clf(torch.full((1, 3, 2), float("inf"))), r"^x must contain only finite"),
     ]
     for call, match in cases:
@@ -348,7 +349,7 @@ def test_step_cache_follows_parameter_updates():
                 torch.testing.assert_close(h, feats[:, t], rtol=rtol, atol=atol)
 
     steps_vs_features(clf, 1e-5, 1e-5)  # float32: a few roundings of O(1) features
-    assert "_step_cache" in clf.blocks[0].lru.__dict__
+    assert "_step_cache" in clf.__dict__
     opt = torch.optim.AdamW(lru_param_groups(clf, lr=0.5))
     clf.train()
     loss = clf(x).sum()
@@ -374,9 +375,103 @@ def test_classifier_step_names_the_bad_state():
     good = clf.blocks[0].lru.initial_state(2)
     bad = torch.full((2, 3), float("nan"), dtype=torch.complex64)
     with pytest.raises(ValueError, match=r"^states\[1\] must contain only finite"):
-        clf.step(torch.tensor([1, 2]), [good, bad])
+        clf.step(torch.tensor([1, 2]), [good, bad], check_finite=True)
     with pytest.raises(ValueError, match=r"states\[0\] must have shape"):
         clf.step(torch.tensor([1, 2]), [good[:1], good])
     clf2 = LRUClassifier(3, 4, 3, 1, d_input=2).eval()
     with pytest.raises(ValueError, match="^x_t must contain only finite"):
-        clf2.step(torch.tensor([[0.0, float("inf")]]))
+        clf2.step(torch.tensor([[0.0, float("inf")]]), check_finite=True)
+    with pytest.raises(TypeError, match=r"states\[0\]"):
+        clf.step(torch.tensor([1, 2]), ["not a tensor", good])
+    with pytest.raises(ValueError, match=r"states\[1\] must be on the layer's device"):
+        clf.step(torch.tensor([1, 2]), [good, good.to("meta")])
+
+
+def test_step_does_not_check_values_unless_asked():
+    """The step is the hot loop of inference: no pass over the values by default (a NaN
+    state gives a NaN output, no error); check_finite=True names the argument."""
+    torch.manual_seed(2)
+    clf = LRUClassifier(3, 4, 3, 2, vocab_size=5).eval()
+    bad = torch.full((2, 3), float("nan"), dtype=torch.complex64)
+    with torch.no_grad():
+        h, states = clf.step(torch.tensor([1, 2]), [bad, bad])
+    assert torch.isnan(h).all() and torch.isnan(states[0]).all()
+    m = LRU(4, 3)
+    y, x = m.step(torch.randn(2, 4), bad)
+    assert torch.isnan(y).all()
+    with pytest.raises(ValueError, match="^state must contain only finite"):
+        m.step(torch.randn(2, 4), bad, check_finite=True)
+
+
+@pytest.mark.parametrize("d_model, d_state", [(4, 3), (5, 3), (64, 64), (200, 40)])
+def test_step_plans_fused_and_elementwise_agree_with_forward(d_model, d_state):
+    """The step's two plans (one fused real matrix for small layers, odd H included; the
+    element-wise recurrence for large ones or with autograd on) both match the sequence
+    forward pass in float64."""
+    import ssmlib.lru as lru_module
+
+    torch.manual_seed(5)
+    blk = LRUBlock(d_model, d_state, r_min=0.5).double().eval()
+    x = torch.randn(2, 6, d_model, dtype=torch.float64)
+    with torch.no_grad():
+        y = blk(x)
+        fused = (d_model + 2 * d_state) ** 2 <= lru_module._FUSED_MAX
+        assert (blk._step_plan()[1][0] is None) == fused
+        state, ys = None, []
+        for k in range(6):
+            yk, state = blk.step(x[:, k], state)
+            ys.append(yk)
+    torch.testing.assert_close(torch.stack(ys, 1), y, rtol=1e-10, atol=1e-10)
+    ys, state = [], None
+    for k in range(6):  # autograd on: the element-wise plan, built every call
+        yk, state = blk.step(x[:, k], state)
+        ys.append(yk)
+    assert blk._step_plan()[1][0] is not None
+    torch.testing.assert_close(torch.stack(ys, 1).detach(), y, rtol=1e-10, atol=1e-10)
+
+
+def test_step_cache_follows_replaced_parameters_and_modules():
+    """The cached plan is rebuilt when a parameter or a submodule is replaced (not only
+    updated in place), and when the model moves to another dtype."""
+    torch.manual_seed(6)
+    clf = LRUClassifier(3, 6, 4, 2, vocab_size=7).eval()
+    x = torch.randint(1, 7, (2, 5))
+
+    def check(rtol=1e-5, atol=1e-5):
+        with torch.no_grad():
+            feats, states = clf.features(x), None
+            for t in range(x.shape[1]):
+                h, states = clf.step(x[:, t], states)
+                torch.testing.assert_close(h, feats[:, t], rtol=rtol, atol=atol)
+
+    check()
+    lru = clf.blocks[1].lru
+    lru.nu_log = torch.nn.Parameter(lru.nu_log.detach() - 1.0)  # a new Parameter object
+    check()
+    clf.blocks[0].out2 = torch.nn.Linear(6, 6)  # a new submodule
+    check()
+    clf.encoder.weight = torch.nn.Parameter(torch.randn(7, 6))
+    check()
+
+
+def test_lru_training_step_skips_the_scan_value_check(monkeypatch):
+    """In a training step (train mode, autograd on) LRU.forward calls the scan with
+    check_finite=False (no pass over the states, no device synchronization); in eval
+    mode or under no_grad it checks."""
+    import ssmlib.lru as lru_module
+
+    seen = []
+    real_scan = lru_module.scan
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("check_finite", True))
+        return real_scan(*args, **kwargs)
+
+    monkeypatch.setattr(lru_module, "scan", spy)
+    m = LRU(4, 3)
+    u = torch.randn(2, 5, 4)
+    m(u)
+    with torch.no_grad():
+        m(u)
+    m.eval()(u)
+    assert seen == [False, True, True]

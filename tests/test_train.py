@@ -300,3 +300,77 @@ def test_transformer_preallocated_cache_equals_forward(n_heads):
     # restarting from a shorter prefix reuses the buffers
     h, _ = tf.step(x[:, 4], cache.truncate(4), position=4)
     torch.testing.assert_close(h, feats[:, 4], rtol=1e-12, atol=1e-12)
+
+
+# --- positions, and length generalization (chapter 11) --------------------------------------
+def test_sinusoidal_positions_match_the_formula():
+    """Vaswani et al. (2017), section 3.5, written out with numpy (float64 oracle)."""
+    from ssmlib.transformer import sinusoidal_positions
+
+    for d in (6, 7):
+        p = np.arange(0, 3000, 37)
+        want = np.zeros((p.size, d))
+        for j in range(d):
+            angle = p / 10000.0 ** ((j - j % 2) / d)
+            want[:, j] = np.sin(angle) if j % 2 == 0 else np.cos(angle)
+        got = sinusoidal_positions(torch.from_numpy(p), d, torch.float64).numpy()
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)  # float64 throughout
+        assert sinusoidal_positions(torch.from_numpy(p), d).dtype == torch.float32
+    with pytest.raises(ValueError, match="positions"):
+        sinusoidal_positions(torch.tensor([3, -1]), 4)
+    with pytest.raises(TypeError, match="positions"):
+        sinusoidal_positions(torch.tensor([0.5]), 4)
+    with pytest.raises(TypeError, match="dtype"):
+        sinusoidal_positions(torch.tensor([1]), 4, torch.int64)
+
+
+def test_sinusoidal_transformer_reads_past_max_len_and_learned_does_not():
+    torch.manual_seed(2)
+    sin = T.TransformerClassifier(3, d_model=8, n_layers=2, n_heads=2, vocab_size=10, max_len=4,
+                                  positions="sinusoidal").double().eval()
+    assert sin.pos is None and not any("pos" in n for n, _ in sin.named_parameters())
+    x = torch.randint(1, 10, (2, 13))
+    with torch.no_grad():
+        feats = sin.features(x)  # 13 > max_len = 4: fine without learned embeddings
+        cache = sin.new_cache(2, capacity=13)
+        for t in range(13):
+            h, cache = sin.step(x[:, t], cache, position=t)
+            torch.testing.assert_close(h, feats[:, t], rtol=1e-12, atol=1e-12)  # float64
+    learned = T.TransformerClassifier(3, d_model=8, n_layers=1, n_heads=2, vocab_size=10,
+                                      max_len=4)
+    assert learned.positions == "learned"
+    with pytest.raises(ValueError, match="max_len"):
+        learned.features(x)
+    with pytest.raises(ValueError, match="positions"):
+        T.TransformerClassifier(3, vocab_size=10, positions="rotary")
+
+
+def test_length_generalization_trains_and_tests_every_length():
+    r = T.length_generalization("lru", train_length=8, test_lengths=[8, 16], steps=60,
+                                batch_size=16, d_model=16, d_state=8, n_layers=1, n_test=64,
+                                seed=0)
+    assert r["lengths"] == [8, 16] and len(r["accuracy"]) == 2 and r["positions"] is None
+    assert r["accuracy"][0] > 0.5  # 4 classes: chance is 0.25; first-token recall at L = 8
+    assert r["steps"] == 60 and r["train_s"] > 0
+    assert r["n_params"] == sum(p.numel() for p in r["module"].parameters())
+    again = T.length_generalization("lru", train_length=8, test_lengths=[8, 16], steps=60,
+                                    batch_size=16, d_model=16, d_state=8, n_layers=1, n_test=64,
+                                    seed=0)
+    assert again["accuracy"] == r["accuracy"]  # seeded
+    tf = T.length_generalization("transformer", train_length=8, steps=5, batch_size=8,
+                                 d_model=8, n_heads=2, n_layers=1, n_test=8)
+    assert tf["lengths"] == [8, 16, 32, 64] and tf["positions"] == "sinusoidal"
+    assert tf["module"].positions == "sinusoidal"
+
+
+@pytest.mark.parametrize("kwargs, err, match", [
+    (dict(model="gru"), ValueError, "model"), (dict(train_length=1), ValueError, "train_length"),
+    (dict(test_lengths=[]), ValueError, "test_lengths"),
+    (dict(test_lengths="64"), TypeError, "test_lengths"),
+    (dict(test_lengths=[0]), ValueError, "test_lengths"), (dict(steps=0), ValueError, "steps"),
+    (dict(lr=-1.0), ValueError, "lr"), (dict(n_classes=1), ValueError, "n_classes"),
+    (dict(model="transformer", d_model=6, n_heads=4), ValueError, "n_heads"),
+    (dict(r_min=0.5, r_max=0.4), ValueError, "r_min")])
+def test_length_generalization_bad_arguments(kwargs, err, match):
+    with pytest.raises(err, match=match):
+        T.length_generalization(**kwargs)

@@ -1,9 +1,14 @@
-"""Long Range Arena data for chapter 11: ListOps and Pathfinder.
+"""Data: the Long Range Arena tasks of chapter 11 (ListOps, Pathfinder) and the
+synthetic tasks of chapters 10 and 11 (selective copying, induction recall, key recall).
 
 * :mod:`ssmlib.data.listops`: generator (LRA rules), evaluator, tokenizer, and a
   loader for the release files ``basic_{train,val,test}.tsv``.
 * :mod:`ssmlib.data.pathfinder`: generator of pathfinder-style images and a loader
   for the release layout ``curv_contour_length_14/{imgs,metadata}``.
+* :mod:`ssmlib.data.selective_copying`: the selective copying and induction-recall
+  tasks of Mamba's paper (chapter 10).
+* :mod:`ssmlib.data.lengthgen`: a key-recall task defined at every length, for
+  length generalization (chapter 11).
 * :func:`pad_collate`: batches variable-length items with a padding mask.
 
 Loaders parse text (and PNG images); they never unpickle.
@@ -13,7 +18,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from . import listops, pathfinder
+from . import lengthgen, listops, pathfinder, selective_copying
+from .lengthgen import generate_recall, recall_vocab_size
 from .listops import (
     ListOpsDataset,
     ListOpsTokenizer,
@@ -49,6 +55,10 @@ __all__ = [
     "load_pathfinder",
     "split_indices",
     "write_pathfinder_tree",
+    "lengthgen",
+    "generate_recall",
+    "recall_vocab_size",
+    "selective_copying",
 ]
 
 

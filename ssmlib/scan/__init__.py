@@ -17,15 +17,19 @@ Backends (``SCAN_BACKENDS``):
     Blelloch's work-efficient scan in torch ops (any device).
 ``"chunked"``
     Blocked scan: sequential inside chunks, vectorized across them, then a carry
-    pass (the default on CPU).
+    pass (pure torch: the default on CPU when numba is not installed).
+``"compiled"``
+    Serial loops over time compiled by numba, parallel over batch and channel
+    blocks, forward and backward, the state carried in double precision
+    (:mod:`ssmlib.scan.compiled`; the default on CPU when numba is installed).
 ``"triton"``
     A Triton GPU kernel, forward and backward (the default on CUDA when Triton
     is installed). Runs on CPU tensors under ``TRITON_INTERPRET=1`` (slow; for
     tests).
 
 ``parallel``, ``blelloch`` and ``chunked`` share one backward pass (the reversed
-scan, :mod:`ssmlib.scan._autograd`); the Triton backend has its own backward
-kernel.
+scan, :mod:`ssmlib.scan._autograd`); the Triton and compiled backends have their
+own backward kernels.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ torch = require_torch("ssmlib.scan")  # without torch: ImportError naming ssmlib
 from .._validation import check_tensor
 from ._autograd import LinearScan
 from .chunked import default_chunk, scan_chunked
+from .compiled import numba_available, scan_compiled
 from .parallel import (
     blelloch_schedule,
     combine,
@@ -48,7 +53,9 @@ from .parallel import (
     scan_hillis_steele,
 )
 from .sequential import scan_sequential
-from .triton_kernel import scan_triton  # registers the torch.library ops; imports triton lazily
+# ``scan_triton`` (ssmlib.scan.triton_kernel) registers its torch.library operators on
+# import, which imports torch._dynamo and torch._inductor (about 1.4 s): it is imported on
+# first use, by ``scan(..., backend="triton")`` or ``ssmlib.scan.scan_triton``.
 
 __all__ = [
     "scan",
@@ -59,6 +66,8 @@ __all__ = [
     "scan_blelloch",
     "scan_chunked",
     "scan_triton",
+    "scan_compiled",
+    "numba_available",
     "default_chunk",
     "combine",
     "hillis_steele_schedule",
@@ -66,7 +75,7 @@ __all__ = [
 ]
 
 #: Names accepted by ``scan(..., backend=...)`` besides ``"auto"``.
-SCAN_BACKENDS = ("sequential", "parallel", "blelloch", "chunked", "triton")
+SCAN_BACKENDS = ("sequential", "parallel", "blelloch", "chunked", "compiled", "triton")
 
 _DTYPES = (torch.complex64, torch.complex128, torch.float32, torch.float64)
 
@@ -77,7 +86,14 @@ _PRIMITIVES = {
 }
 
 
-_constant = getattr(torch.compiler, "assume_constant_result", lambda f: f)
+def _constant(fn):
+    """``torch.compiler.assume_constant_result(fn)``, without importing torch._dynamo.
+
+    That decorator only sets this attribute (torch/_dynamo/decorators.py), but importing
+    it imports TorchDynamo, about 1.7 s on every ``import ssmlib.scan``.
+    """
+    fn._dynamo_marked_constant = True
+    return fn
 
 
 @_constant
@@ -147,7 +163,20 @@ def _validate(lam, b, x0, backend):
         if tuple(x0.shape) != (batch, n):
             raise ValueError(f"x0 must have shape (B, N) = {(batch, n)}, got {tuple(x0.shape)}")
     if backend == "auto":
-        backend = "triton" if (b.is_cuda and triton_available(b.device)) else "chunked"
+        if b.is_cuda and triton_available(b.device):
+            backend = "triton"
+        elif (b.device.type == "cpu" and not _compiling() and numba_available()):
+            backend = "compiled"
+        else:
+            backend = "chunked"
+    if backend == "compiled":
+        if b.device.type != "cpu":
+            raise ValueError(f"backend='compiled' runs on CPU tensors; b is on {b.device}")
+        if not numba_available():
+            raise ValueError(
+                "backend='compiled' needs the numba package (pip install numba, or the "
+                "ssmlib 'accel' extra); use backend='chunked' (pure torch) without it"
+            )
     if backend == "triton" and not triton_available(b.device):
         raise ValueError(
             "backend='triton' needs the triton package and a CUDA tensor "
@@ -161,11 +190,16 @@ def _expand_lam(lam: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return lam.expand_as(b) if lam.ndim == 1 else lam
 
 
+def _compiling() -> bool:
+    return getattr(torch.compiler, "is_compiling", lambda: False)()
+
+
 def scan(
     lam: torch.Tensor,
     b: torch.Tensor,
     x0: torch.Tensor | None = None,
     backend: str = "auto",
+    check_finite: bool = True,
 ) -> torch.Tensor:
     """Solve ``x_k = lam_k x_{k-1} + b_k`` for all ``k``.
 
@@ -180,8 +214,16 @@ def scan(
     x0 : Tensor, shape (B, N), optional
         Initial state ``x_{-1}``; zero if omitted.
     backend : str
-        ``"auto"`` (Triton on CUDA when available, else ``"chunked"``) or one
-        of :data:`SCAN_BACKENDS`.
+        ``"auto"`` (Triton on CUDA when available; on CPU ``"compiled"`` when
+        numba is installed, else ``"chunked"``) or one of :data:`SCAN_BACKENDS`.
+    check_finite : bool
+        Check the result's values (one reduction and one host read): a NaN or
+        inf input raises ``ValueError`` naming it, an overflow of the states
+        raises, and where a log-depth backend's running products of ``lam``
+        overflow (``|lam| > 1``) the finite values of the plain loop are
+        returned. ``False`` skips it (no pass over the values and no device
+        synchronization: the hot path of training, e.g. :class:`ssmlib.lru.LRU`);
+        shapes, dtypes and devices are always checked.
 
     Returns
     -------
@@ -196,9 +238,9 @@ def scan(
     TypeError
         If an argument is not a tensor or has the wrong dtype.
     ValueError
-        For shape or device mismatch, non-finite values, an unknown backend,
-        an unavailable Triton backend, or states that overflow the dtype
-        (``|lam| > 1`` over many steps).
+        For shape or device mismatch, an unknown backend, an unavailable
+        Triton or compiled backend, and (``check_finite=True``) non-finite
+        values or states that overflow the dtype (``|lam| > 1`` over many steps).
 
     Examples
     --------
@@ -208,12 +250,15 @@ def scan(
     >>> sl.scan(lam, b)[0, :, 0].real
     tensor([1.0000, 1.5000, 1.7500])
     """
+    if not isinstance(check_finite, bool):
+        raise TypeError(f"check_finite must be a bool, got {type(check_finite).__name__}")
     backend = _validate(lam, b, x0, backend)
-    compiling = getattr(torch.compiler, "is_compiling", lambda: False)()
+    # no value check while torch.compile traces (data-dependent) or when not asked for
+    skip_check = _compiling() or not check_finite
     if b.shape[1] == 0:
         # Empty time axis: an empty (B, 0, N) result, connected to autograd through
         # every input (their gradients are zero), for every backend.
-        if not compiling:
+        if not skip_check:
             _check_inputs_finite(lam, b, x0)  # tiny: lam (N,) and x0 (B, N)
         out = b + _expand_lam(lam, b) * 0
         if x0 is not None:
@@ -224,9 +269,19 @@ def scan(
     unseen = lam if lam.ndim == 1 else (lam[:, 0] if x0 is None else None)
     if backend == "sequential":
         out = scan_sequential(lam, b, x0)
-        if not compiling and not _all_finite(out, unseen):
+        if not skip_check and not _all_finite(out, unseen):
             _check_inputs_finite(lam, b, x0)
             _check_overflow(out, lam)
+        return out
+    if backend == "compiled":
+        # x0 handled by the kernels (no fold, no copy); the value check is the kernels'
+        # running sums (no second pass over the output) and the few unseen coefficients
+        report: list | None = None if skip_check else []
+        out = scan_compiled(lam, b, x0, report)
+        if skip_check or (report[0] and (unseen is None or _all_finite(unseen))):
+            return out
+        _check_inputs_finite(lam, b, x0)
+        _check_overflow(out, lam)
         return out
     b_in, x0_in = b, x0
     if x0 is not None:
@@ -234,10 +289,12 @@ def scan(
         lam0 = lam if lam.ndim == 1 else lam[:, 0]
         b = torch.cat([(b[:, 0] + lam0 * x0).unsqueeze(1), b[:, 1:]], dim=1)
     if backend == "triton":
+        from .triton_kernel import scan_triton
+
         out = scan_triton(lam, b)
     else:
         out = LinearScan.apply(lam, b, _PRIMITIVES[backend])
-    if compiling or _all_finite(out, unseen):
+    if skip_check or _all_finite(out, unseen):
         return out
     _check_inputs_finite(lam, b_in, x0_in)  # a NaN/inf input, named; else an overflow
     # The parallel schedules multiply running products of lam, which overflow to
@@ -247,6 +304,16 @@ def scan(
     out = scan_sequential(lam, b)
     _check_overflow(out, lam)
     return out
+
+
+def __getattr__(name: str):
+    # PEP 562: ``ssmlib.scan.scan_triton`` imports the Triton module on first use.
+    if name == "scan_triton":
+        from .triton_kernel import scan_triton
+
+        globals()["scan_triton"] = scan_triton
+        return scan_triton
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _all_finite(x: torch.Tensor, extra: torch.Tensor | None = None) -> bool:
