@@ -140,7 +140,16 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "scan": ("SCAN_BACKENDS", "triton_available"),
     # --- LRU and LRA (chapters 9, 11; torch) ---------------------------------
     "lru": ("LRU", "LRUBlock", "LRUClassifier", "lru_param_groups"),
-    "recall": ("make_recall_model", "recall_batch", "train_recall"),
+    "recall": (
+        "RECALL_MODELS",
+        "RecallLRU",
+        "RecallResult",
+        "RecallRNN",
+        "make_recall_model",
+        "recall_batch",
+        "recall_gradient_norm",
+        "train_recall",
+    ),
     # --- the LRU's family: S4, S4D, Mamba (torch) ---------------------------
     "s4_kernel": (
         "cauchy_kernel",

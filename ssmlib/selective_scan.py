@@ -259,11 +259,21 @@ class SelectiveSSM(nn.Module):
         Rank of the :math:`\\Delta` projection; ``"auto"`` is ``ceil(d_model / 16)``.
     dt_min, dt_max, dt_init_floor : float
         Initial range of :math:`\\Delta`.
+    backend : str
+        Backend of :func:`ssmlib.scan.scan` used by :func:`selective_scan` (``"auto"``, or one of
+        ``ssmlib.scan.SCAN_BACKENDS``; e.g. ``"sequential"`` for tiny CPU models, where
+        starting threads costs more than it saves).
     """
 
     def __init__(self, d_model: int, d_state: int = 16, dt_rank: int | str = "auto",
-                 dt_min: float = 0.001, dt_max: float = 0.1, dt_init_floor: float = 1e-4) -> None:
+                 dt_min: float = 0.001, dt_max: float = 0.1, dt_init_floor: float = 1e-4,
+                 backend: str = "auto") -> None:
         super().__init__()
+        from .scan import SCAN_BACKENDS
+
+        if not isinstance(backend, str) or (backend != "auto" and backend not in SCAN_BACKENDS):
+            raise ValueError(f"backend must be 'auto' or one of {tuple(SCAN_BACKENDS)}, got {backend!r}")
+        self.backend = backend
         H = self.d_model = check_size(d_model, "d_model", 1, _MAX_WIDTH)
         N = self.d_state = check_size(d_state, "d_state", 1, _MAX_WIDTH)
         if dt_rank == "auto":
@@ -323,7 +333,7 @@ class SelectiveSSM(nn.Module):
             u.transpose(1, 2), delta.transpose(1, 2), self.A().to(u.dtype),
             Bk.transpose(1, 2), Ck.transpose(1, 2), self.D,
             z=None if z is None else z.transpose(1, 2),
-            delta_bias=self.dt_proj.bias, delta_softplus=True,
+            delta_bias=self.dt_proj.bias, delta_softplus=True, backend=self.backend,
         )
         return y.transpose(1, 2)
 

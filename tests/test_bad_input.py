@@ -26,6 +26,7 @@ import pytest
 import ssmlib.diagonalization as dg
 import ssmlib.diagrams as dgm
 import ssmlib.data.lengthgen as lengthgen
+import ssmlib.data.selective_copying as selcopy
 import ssmlib.koopman as kp
 import ssmlib.mechanics as mech
 import ssmlib.parameterization as par
@@ -165,6 +166,11 @@ CASES: dict[str, tuple[Callable, dict[str, Any]]] = {
     # synthetic data
     "generate_recall": (lengthgen.generate_recall, dict(n=4, length=8, n_classes=4, n_noise=8, seed=0)),
     "recall_vocab_size": (lengthgen.recall_vocab_size, dict(n_classes=4, n_noise=8)),
+    "selective_copying": (selcopy.selective_copying,
+                          dict(batch=2, length=24, n_tokens=4, vocab_size=8, variable=True, rng=0)),
+    "induction_recall": (selcopy.induction_recall, dict(batch=2, length=16, vocab_size=8, rng=0)),
+    "copying_accuracy": (selcopy.copying_accuracy,
+                         dict(pred=np.array([[1, 2], [3, 4]]), y=np.array([[1, 2], [3, 5]]))),
 }
 
 #: (case, argument, bad kind) combinations where the bad value is legitimately accepted

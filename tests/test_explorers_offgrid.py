@@ -34,6 +34,9 @@ BUILDERS = {
     "lru_init_explorer": {"d_state": 16, "length": 60},
     "scan_levels_explorer": {"n": 8},
     "pathfinder_explorer": {"n_examples": 2, "resolutions": (32, 64)},
+    "damper_lru_explorer": {},
+    "s4d_kernel_explorer": {},
+    "selective_gate_explorer": {},
 }
 NEEDS_TORCH = {"lru_init_explorer", "scan_levels_explorer"}
 

@@ -349,3 +349,15 @@ def test_module_is_callable_like_scan():
         pytest.skip("ssmlib._lazy.make_callable is not in this tree")
     u, delta, A, B, C, *_ = _inputs("var")
     torch.testing.assert_close(mod(u, delta, A, B, C), selective_scan(u, delta, A, B, C), rtol=0, atol=0)
+
+
+def test_selective_ssm_backend_choice_gives_the_same_output():
+    torch.manual_seed(0)
+    auto = SelectiveSSM(8, 4).double()
+    seq = SelectiveSSM(8, 4, backend="sequential").double()
+    seq.load_state_dict(auto.state_dict())
+    u = torch.randn(2, 30, 8, dtype=torch.float64)
+    # float64, 30 steps: the backends differ by rounding only
+    torch.testing.assert_close(seq(u), auto(u), rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="backend"):
+        SelectiveSSM(8, 4, backend="fast")
