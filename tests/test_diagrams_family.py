@@ -55,6 +55,7 @@ def test_selective_ssm_has_the_input_dependent_parameters():
     assert fig.get_size_inches()[1] == pytest.approx(2.5)
     texts = " ".join(t.get_text() for t in fig.axes[0].texts)
     assert "\\Delta_k" in texts and "e^{\\Delta_k A}" in texts
+    assert "C_k^\\top x_k" in texts  # the readout is an inner product, as in the chapter's equation
     _check_page(fig)
 
 

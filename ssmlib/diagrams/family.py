@@ -149,7 +149,7 @@ def selective_ssm_diagram(height: float = 3.0) -> Any:
     The input :math:`u_k` feeds three projections, :math:`\\Delta_k =
     \\operatorname{softplus}(W_\\Delta u_k + b_\\Delta)`, :math:`B_k = W_B u_k`,
     :math:`C_k = W_C u_k`; the state update :math:`x_k = e^{\\Delta_k A} x_{k-1} + \\Delta_k B_k u_k`
-    and the readout :math:`y_k = C_k x_k + D u_k` use them. A large :math:`\\Delta_k` resets the
+    and the readout :math:`y_k = C_k^\\top x_k + D u_k` use them. A large :math:`\\Delta_k` resets the
     state to the current input, a small one keeps it.
 
     Parameters
@@ -177,7 +177,7 @@ def selective_ssm_diagram(height: float = 3.0) -> Any:
     bdec = _box(ax, 6.6, 3.7, "$\\bar A_k = e^{\\Delta_k A}$", "decay", w=2.0, h=0.6, color=orange)
     bx = _box(ax, 6.6, 2.2, "$x_k = \\bar A_k x_{k-1}$\n$+ \\Delta_k B_k u_k$", "state", w=2.3, h=0.85,
               color=blue)
-    by = _box(ax, 9.0, 0.7, "$y_k = C_k x_k$\n$+ D u_k$", "y", w=1.7, h=0.85, color=green)
+    by = _box(ax, 9.0, 0.7, "$y_k = C_k^\\top x_k$\n$+ D u_k$", "y", w=1.7, h=0.85, color=green)
     _arrow(ax, _right(bd), _left(bdec), "arrow:delta-decay")
     _arrow(ax, _bottom(bdec), _top(bx), "arrow:decay-state")
     _arrow(ax, _right(bb), _left(bx), "arrow:B-state")
