@@ -342,7 +342,7 @@ def scan_compiled(lam: torch.Tensor, b: torch.Tensor, x0: torch.Tensor | None = 
     report : list, optional
         If given, ``True`` is appended when every value of the result is
         guaranteed finite, ``False`` otherwise (a non-finite value, or a false
-        alarm when sum |Re x| + |Im x| reaches the dtype's largest value), found
+        alarm when the sum of ``|Re x| + |Im x|`` reaches the dtype's largest value), found
         by the kernel while it writes them: no second pass over the result.
 
     Returns
