@@ -201,7 +201,7 @@ class SpringMassDamper:
         :math:`\\lambda^*` give the same system), the continuous-time pair
         :math:`s, s^*` is the root pair of :math:`m s^2 + c s + k` for
 
-        .. math:: c = -2m\\operatorname{Re}s = \\frac{2m\\nu}{\\Delta}, \\qquad
+        .. math:: c = -2m\\operatorname{Re}s = \\frac{2m\\nu}{\\Delta}, \\\\
                   k = m|s|^2 = \\frac{m(\\nu^2 + \\theta^2)}{\\Delta^2},
 
         that is :math:`\\omega_n = |s|` and :math:`\\zeta = -\\operatorname{Re}s/|s|`
@@ -332,7 +332,8 @@ def damping_to_eigenvalue(zeta: Any, omega_n: Any, dt: float) -> np.ndarray | co
     (chapter 3). This returns the one of :math:`s_+`: for :math:`|\\zeta| < 1`,
 
     .. math:: \\lambda = e^{-\\zeta\\omega_n\\Delta}\\,e^{i\\omega_n\\sqrt{1-\\zeta^2}\\,\\Delta},
-              \\qquad \\nu = -\\log|\\lambda| = \\zeta\\omega_n\\Delta, \\quad
+              \\\\
+              \\nu = -\\log|\\lambda| = \\zeta\\omega_n\\Delta, \\quad
               \\theta = \\arg\\lambda = \\omega_n\\sqrt{1-\\zeta^2}\\,\\Delta
 
     (:math:`\\theta` up to a multiple of :math:`2\\pi`); for :math:`|\\zeta| \\ge 1` the
@@ -396,7 +397,7 @@ def eigenvalue_to_damping(lam: Any, dt: float) -> tuple[Any, Any]:
     damped oscillator sampled with step :math:`\\Delta`: with the principal logarithm,
     :math:`s = (\\log|\\lambda| + i|\\arg\\lambda|)/\\Delta = (-\\nu + i|\\theta|)/\\Delta`,
 
-    .. math:: \\omega_n = |s| = \\frac{\\sqrt{\\nu^2 + \\theta^2}}{\\Delta}, \\qquad
+    .. math:: \\omega_n = |s| = \\frac{\\sqrt{\\nu^2 + \\theta^2}}{\\Delta}, \\\\
               \\zeta = -\\frac{\\operatorname{Re}s}{|s|} = \\frac{\\nu}{\\sqrt{\\nu^2 + \\theta^2}} .
 
     The inverse of :func:`damping_to_eigenvalue` for :math:`|\\zeta| \\le 1` and
