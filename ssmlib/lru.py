@@ -116,16 +116,20 @@ def _watch(root: nn.Module) -> tuple:
                 slots.append((d, name))
                 objs.append(obj)
     params = [p for p in objs if isinstance(p, torch.Tensor)]
-    return (slots, objs, params, [p._version for p in params], [p.data_ptr() for p in params])
+    return ([d for d, _ in slots], [name for _, name in slots], objs, params,
+            [p._version for p in params], [p.data_ptr() for p in params])
 
 
 def _still_valid(watched: tuple) -> bool:
     """True when nothing in ``watched`` (from :func:`_watch`) changed: dict look-ups,
     identity tests and two integer reads per parameter, no module ``__getattr__``."""
-    slots, objs, params, versions, ptrs = watched
-    return (all(map(operator.is_, [d.get(name) for d, name in slots], objs))
-            and [p._version for p in params] == versions
-            and [p.data_ptr() for p in params] == ptrs)
+    dicts, names, objs, params, versions, ptrs = watched
+    return (all(map(operator.is_, map(dict.get, dicts, names), objs))
+            and list(map(_VERSION, params)) == versions
+            and list(map(torch.Tensor.data_ptr, params)) == ptrs)
+
+
+_VERSION = operator.attrgetter("_version")
 
 
 def _cached_plan(module: nn.Module, build) -> tuple:
@@ -142,32 +146,23 @@ def _cached_plan(module: nn.Module, build) -> tuple:
     return plan
 
 
-def _gelu_step(z: torch.Tensor) -> torch.Tensor:
-    """GELU, :math:`z \\Phi(z) = \\tfrac{z}{2}(1 + \\operatorname{erf}(z/\\sqrt 2))`, for
-    the few values of one step. ``F.gelu`` (torch 2.13, CPU, measured) enters a
-    multi-threaded region even for a (1, H) tensor, whose start-up dominates a step (and stalls for milliseconds when
-    the machine's cores are busy); these three element-wise ops stay on one thread."""
-    half = z * 0.5
-    return torch.addcmul(half, half, torch.erf(z * _SQRT1_2))
-
-
+#: :math:`1/\\sqrt 2`, folded into the step's tensors (see :meth:`LRUBlock._build_plan`).
 _SQRT1_2 = 1 / math.sqrt(2)
-
-#: Largest (H + 2N)^2 for which the step uses one fused real matrix (see :meth:`LRU._build_plan`).
-_FUSED_MAX = 1 << 16
 
 
 def _lru_step(plan: tuple, u_t: torch.Tensor, state: torch.Tensor
               ) -> tuple[torch.Tensor, torch.Tensor]:
     """One LRU step from a plan (see :meth:`LRU._build_plan`)."""
-    if plan[0] is None:  # fused: [x_k | y_k] = [u_k | x_{k-1}] M (real, interleaved)
-        _, m, n2, h = plan
-        r = torch.cat([u_t, torch.view_as_real(state).reshape(state.shape[0], n2)], 1) @ m
-        return r[:, n2:n2 + h], torch.view_as_complex(r[:, :n2].view(r.shape[0], -1, 2))
     lam, w_in, w_out, d = plan
-    bu = torch.view_as_complex((u_t @ w_in).view(u_t.shape[0], -1, 2))  # gamma B u_k
-    x = torch.addcmul(bu, lam, state)  # x_k = lam x_{k-1} + gamma B u_k
-    y = torch.addmm(d * u_t, torch.view_as_real(x).view(x.shape[0], -1), w_out)  # Re(C x) + D u
+    # real and imaginary parts interleaved: u_k W_in read as complex, x_k read as reals
+    # (views of the same memory, no copies). Tensor.view(dtype) is the cheaper view but
+    # passes no gradient: with autograd on, view_as_complex / view_as_real.
+    grad = torch.is_grad_enabled()
+    bu = u_t @ w_in
+    bu = torch.view_as_complex(bu.view(bu.shape[0], -1, 2)) if grad else bu.view(state.dtype)
+    x = torch.addcmul(bu, lam, state)  # x_k = lam x_{k-1} + gamma B u_k, (B, N)
+    x_re = torch.view_as_real(x).view(x.shape[0], -1) if grad else x.view(w_out.dtype)
+    y = torch.addmm(d * u_t, x_re, w_out)  # Re(C x_k) + D u_k
     return y, x
 
 
@@ -328,44 +323,26 @@ class LRU(nn.Module):
         dtype = self._state_dtype()
         return torch.zeros(batch, self.d_state, dtype=dtype, device=device or self.B_re.device)
 
-    def _build_plan(self) -> tuple:
+    def _build_plan(self, y_scale: float = 1.0) -> tuple:
         """The tensors of the recurrent step, derived from the parameters.
 
-        With ``W_in`` (H, 2N) such that ``u @ W_in`` viewed as complex is
-        :math:`\\gamma \\odot B u` (real and imaginary parts interleaved) and
-        ``W_out`` (2N, H) such that ``view_as_real(x) @ W_out`` is
-        :math:`\\operatorname{Re}(C x)`:
-
-        * small layers (``(H + 2N)^2 <= 2^16``), autograd off (the plan is then
-          cached): ``(None, M, 2N, H)`` with the
-          step in one matrix product, ``[x_k | y_k] = [u_k | x_{k-1}] M``,
-          ``M = [[W_in, W_in W_out + diag(D)], [A, A W_out]]`` where ``A``
-          (2N, 2N) multiplies interleaved states by :math:`\\lambda` (2x2 blocks
-          ``[[Re, Im], [-Im, Re]]``); computed in double precision, rounded once;
-        * otherwise: ``(lam, W_in, W_out, D)``, the step as
-          :math:`x_k = \\lambda x_{k-1} + \\gamma B u_k`,
-          :math:`y_k = \\operatorname{Re}(C x_k) + D u_k` (work linear in N).
+        ``(lam, W_in, W_out, D)`` with ``W_in`` (H, 2N) such that ``u @ W_in`` read
+        as complex (real and imaginary parts interleaved) is
+        :math:`\\gamma \\odot B u`, and ``W_out`` (2N, H) such that ``x`` read as
+        interleaved reals times ``W_out`` is :math:`\\operatorname{Re}(C x)`: the step is
+        :math:`x_k = \\lambda x_{k-1} + \\gamma B u_k`,
+        :math:`y_k = \\operatorname{Re}(C x_k) + D u_k` (work linear in N), three
+        tensor operations. ``y_scale`` multiplies ``W_out`` and ``D``, so the step
+        returns ``y_scale * y_k`` (see :meth:`LRUBlock._build_plan`).
         """
-        h, n = self.d_model, self.d_state
+        h = self.d_model
         g = self.gamma()[:, None]
         w_in = torch.stack([self.B_re * g, self.B_im * g], dim=1).reshape(-1, h).T
         w_out = torch.stack([self.C_re.T, -self.C_im.T], dim=1).reshape(-1, h)
-        lam = self.lam()
-        if (h + 2 * n) ** 2 > _FUSED_MAX or torch.is_grad_enabled():  # autograd: cheap to build
-            return lam, w_in.contiguous(), w_out.contiguous(), self.D
-        dtype = self.B_re.dtype
-        wide = torch.float64
-        w_in, w_out = w_in.to(wide), w_out.to(wide)
-        re = lam.real.to(wide).repeat_interleave(2)  # (2N,): Re lam_j twice
-        im = torch.stack([lam.imag.to(wide), torch.zeros_like(lam.real, dtype=wide)], 1)
-        im = im.reshape(-1)[:-1]  # (2N - 1,): Im lam_j at (2j, 2j + 1), 0 between blocks
-        a = torch.diag(re) + torch.diag(im, 1) - torch.diag(im, -1)
-        top = torch.cat([w_in, w_in @ w_out + torch.diag(self.D.to(wide))], 1)
-        bottom = torch.cat([a, a @ w_out], 1)
-        m = torch.cat([top, bottom], 0)
-        if h % 2:  # an even row length, so that the state columns view as complex
-            m = torch.cat([m, m.new_zeros(m.shape[0], 1)], 1)
-        return None, m.to(dtype).contiguous(), 2 * n, h
+        d = self.D
+        if y_scale != 1.0:
+            w_out, d = w_out * y_scale, d * y_scale
+        return self.lam(), w_in.contiguous(), w_out.contiguous(), d
 
     def _step_plan(self) -> tuple:
         return _cached_plan(self, self._build_plan)
@@ -472,14 +449,21 @@ class LRUBlock(nn.Module):
         return x + z
 
     def _build_plan(self) -> tuple:
-        """(layer-norm weight, bias, eps, LRU plan, GLU weight (H, 2H), GLU bias (2H,))."""
+        """(layer-norm weight, bias, eps, LRU plan, GLU weight (H, 2H), GLU bias (2H,)).
+
+        :math:`1/\\sqrt 2` is folded into the LRU's output and into the GLU weight, so
+        that the step's GELU is two element-wise operations: for :math:`s = y/\\sqrt 2`,
+        :math:`\\operatorname{GELU}(y) = \\tfrac{y}{2}(1 + \\operatorname{erf}(y/\\sqrt 2))
+        = s (1 + \\operatorname{erf} s)/\\sqrt 2`. (On CPU, ``F.gelu`` of a small
+        contiguous float32 tensor goes through oneDNN, whose fixed cost per call, about
+        6 us measured with torch 2.13, is most of a step's GELU.)"""
         n = self.norm
         ln = ((n.weight, n.bias, n.eps, n.normalized_shape) if self.norm_kind == "layer"
               else None)
-        # the two GLU projections fused into one matrix: [out1 | out2]
-        w = torch.cat([self.out1.weight, self.out2.weight]).T.contiguous()
+        # the two GLU projections fused into one matrix: [out1 | out2], times 1/sqrt(2)
+        w = torch.cat([self.out1.weight, self.out2.weight]).T * _SQRT1_2
         b = torch.cat([self.out1.bias, self.out2.bias])
-        return ln, self.lru._build_plan(), w, b
+        return ln, self.lru._build_plan(_SQRT1_2), w.contiguous(), b
 
     def _step_plan(self) -> tuple:
         return _cached_plan(self, self._build_plan)
@@ -489,14 +473,11 @@ class LRUBlock(nn.Module):
         """:meth:`step` without validation (``state`` (B, N) already in the layer's dtype)."""
         ln, lru_plan, w, b = self._step_plan() if plan is None else plan
         if ln is not None:
-            z = F.layer_norm(x_t, ln[3], ln[0], ln[1], ln[2])
+            z = torch.layer_norm(x_t, ln[3], ln[0], ln[1], ln[2])  # F.layer_norm, minus a wrapper
         else:
             z = self.norm(x_t[:, :, None])[:, :, 0]
-        z, state = _lru_step(lru_plan, z, state)
-        # F.gelu is fastest on one thread or on a strided slice (the fused plan's output
-        # for B > 1), which it processes serially; else the serial formula
-        z = F.gelu(z) if (torch.get_num_threads() == 1 or not z.is_contiguous()) \
-            else _gelu_step(z)
+        s, state = _lru_step(lru_plan, z, state)  # s = y / sqrt(2)
+        z = torch.addcmul(s, s, torch.erf(s))  # sqrt(2) GELU(y); the 1/sqrt(2) is in w
         if self.training:
             z = self.drop(z)
         z = F.glu(torch.addmm(b, z, w), dim=-1)  # GLU: out1(z) * sigmoid(out2(z))
