@@ -58,6 +58,9 @@ import torch
 
 import ssmlib as sl
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import new_stem, write_text_atomic  # noqa: E402  (benchmarks/_results.py)
+
 BYTES_FWD = 16  # complex64: read b (8 B) + write x (8 B)
 BYTES_BWD = 24  # complex64: read dy, read x, write db
 BYTES_CLONE = 16
@@ -459,7 +462,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     if args.out:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        stem = f"{device.type}-{_dt.datetime.now(_dt.timezone.utc).date().isoformat()}"
+        stem = new_stem(out, device.type)  # never the name of an earlier run
         md = ["# ssmlib.scan benchmark", ""] + [f"- {k}: {v}" for k, v in info.items()] + [
             "", f"Medians and minima over {args.repeats} interleaved samples per contender, after "
             "a warm-up. Minimum traffic per complex64 element: forward 16 B, backward 24 B, "
@@ -476,10 +479,10 @@ def main(argv: list[str] | None = None) -> list[dict]:
             md += ["", "Scaling in L (B = 1, N = 256, forward, medians):", "",
                    "| backend | L | ns per element |", "|---|---:|---:|"] + [
                 f"| {s['backend']} | {s['shape'][1]} | {s['ns_per_elem']:.2f} |" for s in scale]
-        (out / f"{stem}.md").write_text("\n".join(md) + "\n")
-        (out / f"{stem}.json").write_text(json.dumps(
+        write_text_atomic(out / f"{stem}.json", json.dumps(
             {"provenance": info, "rows": public, "validation_overhead": overheads,
              "scaling": public_scale}, indent=1, allow_nan=False))
+        write_text_atomic(out / f"{stem}.md", "\n".join(md) + "\n")
         print(f"\nwrote {out / (stem + '.md')} and .json")
     return public
 

@@ -47,6 +47,9 @@ from ssmlib.inference import matched_gru
 from ssmlib.lru import LRUClassifier
 from ssmlib.transformer import TransformerClassifier
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import new_stem, write_text_atomic  # noqa: E402  (benchmarks/_results.py)
+
 
 def _n_params(m: nn.Module) -> int:
     return sum(p.numel() for p in m.parameters())
@@ -158,8 +161,9 @@ def main(argv=None) -> None:
                 "gru_hidden": gru.gru.hidden_size, "rounds": args.rounds, "inner": args.inner}
         rows = [{"contender": k, "min_s": min(v), "median_s": statistics.median(v),
                  "max_s": max(v), "samples_s": v} for k, v in samples.items()]
-        path = out / f"step-cpu-{now.date().isoformat()}.json"
-        path.write_text(json.dumps({"provenance": info, "rows": rows}, indent=1, allow_nan=False))
+        path = out / f"{new_stem(out, 'step-cpu', ('.json',), now)}.json"  # never an earlier run's
+        write_text_atomic(path, json.dumps({"provenance": info, "rows": rows}, indent=1,
+                                           allow_nan=False))
         print(f"wrote {path}")
 
 
