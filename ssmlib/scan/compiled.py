@@ -59,8 +59,9 @@ PARALLEL_MIN = 1 << 18
 
 @lru_cache(maxsize=None)
 def _kernels(parallel: bool = True):
-    """The four numba kernels (multi-threaded or serial), compiled or loaded from the
-    on-disk cache once per process."""
+    """The numba kernels (multi-threaded or serial), compiled or loaded from the on-disk
+    cache once per process: forward (time-invariant and time-varying lam), backward
+    (both), and the forward for complex input in split real/imaginary form (both)."""
     if not numba_available():
         raise ValueError(
             "backend='compiled' needs the numba package (pip install numba, or the "
@@ -197,7 +198,84 @@ def _kernels(parallel: bool = True):
                         gt[j] = g[j]
                         lt[j] = g[j] * np.conj(xp0[j])
 
-    return fwd_invariant, fwd_varying, bwd_invariant, bwd_varying
+    # Complex input, forward: the same loops with the state's real and imaginary parts
+    # in two double arrays (xr, xi) and the complex input and output read as interleaved
+    # reals, ``b`` and ``out`` of shape (B, L, 2N). The arithmetic is that of the loops
+    # above (same products, same order: identical results), laid out so that the
+    # compiler vectorizes it without complex shuffles (measured 1.1-1.3x faster).
+
+    @nb.njit(**opts)
+    def fwd_invariant_c(lam_re, lam_im, b, out, x0, nblock, check, sums):  # pragma: no cover
+        batch, length, n2 = b.shape
+        n = n2 // 2
+        nb_n = (n + nblock - 1) // nblock
+        for job in jobs(batch * nb_n):
+            i = job // nb_n
+            n0 = (job % nb_n) * nblock
+            n1 = min(n, n0 + nblock)
+            m = n1 - n0
+            xr = x0[i, n0:n1].real.copy()
+            xi = x0[i, n0:n1].imag.copy()
+            acc = np.zeros(m)
+            lr = lam_re[n0:n1]
+            li = lam_im[n0:n1]
+            if check:
+                for t in range(length):
+                    bt = b[i, t, 2 * n0:2 * n1]
+                    ot = out[i, t, 2 * n0:2 * n1]
+                    for j in range(m):
+                        r = lr[j] * xr[j] - li[j] * xi[j] + bt[2 * j]
+                        q = lr[j] * xi[j] + li[j] * xr[j] + bt[2 * j + 1]
+                        xr[j] = r
+                        xi[j] = q
+                        ot[2 * j] = r
+                        ot[2 * j + 1] = q
+                        acc[j] += abs(r) + abs(q)
+            else:
+                for t in range(length):
+                    bt = b[i, t, 2 * n0:2 * n1]
+                    ot = out[i, t, 2 * n0:2 * n1]
+                    for j in range(m):
+                        r = lr[j] * xr[j] - li[j] * xi[j] + bt[2 * j]
+                        q = lr[j] * xi[j] + li[j] * xr[j] + bt[2 * j + 1]
+                        xr[j] = r
+                        xi[j] = q
+                        ot[2 * j] = r
+                        ot[2 * j + 1] = q
+            sums[job] = acc.sum()
+
+    @nb.njit(**opts)
+    def fwd_varying_c(lam, b, out, x0, nblock, check, sums):  # pragma: no cover - compiled
+        # lam, b, out: (B, L, 2N) interleaved reals
+        batch, length, n2 = b.shape
+        n = n2 // 2
+        nb_n = (n + nblock - 1) // nblock
+        for job in jobs(batch * nb_n):
+            i = job // nb_n
+            n0 = (job % nb_n) * nblock
+            n1 = min(n, n0 + nblock)
+            m = n1 - n0
+            xr = x0[i, n0:n1].real.copy()
+            xi = x0[i, n0:n1].imag.copy()
+            acc = np.zeros(m)
+            for t in range(length):
+                lt = lam[i, t, 2 * n0:2 * n1]
+                bt = b[i, t, 2 * n0:2 * n1]
+                ot = out[i, t, 2 * n0:2 * n1]
+                for j in range(m):
+                    lr = np.float64(lt[2 * j])
+                    li = np.float64(lt[2 * j + 1])
+                    r = lr * xr[j] - li * xi[j] + bt[2 * j]
+                    q = lr * xi[j] + li * xr[j] + bt[2 * j + 1]
+                    xr[j] = r
+                    xi[j] = q
+                    ot[2 * j] = r
+                    ot[2 * j + 1] = q
+                    if check:
+                        acc[j] += abs(r) + abs(q)
+            sums[job] = acc.sum()
+
+    return fwd_invariant, fwd_varying, bwd_invariant, bwd_varying, fwd_invariant_c, fwd_varying_c
 
 
 def _wide(dtype: torch.dtype) -> np.dtype:
@@ -263,12 +341,22 @@ def _forward(lam: torch.Tensor, b: torch.Tensor, x0: torch.Tensor | None = None,
     is finite (from the kernels' running sums, no second pass over ``x``; False may be
     a false alarm for huge finite values); without ``check``, True."""
     parallel, block = _plan(b)
-    fwd_invariant, fwd_varying, _, _ = _kernels(parallel)
+    fwd_invariant, fwd_varying, _, _, fwd_invariant_c, fwd_varying_c = _kernels(parallel)
     batch, _, n = b.shape
     out = torch.empty(b.shape, dtype=b.dtype)
     xw = _x0_wide(x0, batch, n, b.dtype)
     sums = np.zeros(batch * (-(-n // block)), dtype=np.float64)
-    if lam.ndim == 1:
+    if b.dtype.is_complex:  # interleaved real views of b and out: (B, L, 2N), no copies
+        real = np.float32 if b.dtype == torch.complex64 else np.float64
+        b_re, out_re = _np(b).view(real), out.numpy().view(real)
+        if lam.ndim == 1:
+            lam_w = _np(lam).astype(np.complex128)
+            _launch(fwd_invariant_c, parallel, lam_w.real.copy(), lam_w.imag.copy(), b_re,
+                    out_re, xw, block, check, sums)
+        else:
+            _launch(fwd_varying_c, parallel, _np(lam).view(real), b_re, out_re, xw, block,
+                    check, sums)
+    elif lam.ndim == 1:
         _launch(fwd_invariant, parallel, _np(lam).astype(_wide(b.dtype)), _np(b), out.numpy(),
                 xw, block, check, sums)
     else:
@@ -284,7 +372,7 @@ def _backward(lam: torch.Tensor, x: torch.Tensor, dy: torch.Tensor,
               x0: torch.Tensor | None = None, need_lam: bool = True):
     """(dlam, db, dx0) for the upstream gradient ``dy``."""
     parallel, block = _plan(dy)
-    _, _, bwd_invariant, bwd_varying = _kernels(parallel)
+    _, _, bwd_invariant, bwd_varying, _, _ = _kernels(parallel)
     batch, _, n = dy.shape
     db = torch.empty(dy.shape, dtype=dy.dtype)
     xw = _x0_wide(x0, batch, n, dy.dtype)
@@ -355,4 +443,10 @@ def scan_compiled(lam: torch.Tensor, b: torch.Tensor, x0: torch.Tensor | None = 
     No input checks: call it through :func:`ssmlib.scan` (``backend="compiled"``)
     for validated input. Needs numba.
     """
+    if not (torch.is_grad_enabled() and any(
+            t is not None and t.requires_grad for t in (lam, b, x0))):
+        x, finite = _forward(lam, b, x0, check=report is not None)  # no graph to record
+        if report is not None:
+            report.append(finite)
+        return x
     return CompiledScan.apply(lam, b, x0, report)
