@@ -32,6 +32,7 @@ import ssmlib.mechanics as mech
 import ssmlib.parameterization as par
 import ssmlib.propagation as prop
 import ssmlib.recurrence as rec
+import ssmlib.schedules as sched
 import ssmlib.rnn as rnn
 import ssmlib.stability as stab
 import ssmlib.statespace as ss
@@ -71,6 +72,12 @@ def _closing(draw: Callable) -> Callable:
         plt.close(fig)
         return fig
     return call
+
+
+def _scan_steps(**kwargs):
+    from ssmlib.explorers.scan import scan_steps
+
+    return scan_steps(**kwargs)
 
 
 # name -> (callable, good positional args as a dict of keyword -> value)
@@ -163,6 +170,10 @@ CASES: dict[str, tuple[Callable, dict[str, Any]]] = {
     "selective_ssm_diagram": (_closing(dgm.family.selective_ssm_diagram), dict(height=3.0)),
     "token_tasks_diagram": (_closing(dgm.tasks.token_tasks_diagram), dict(seed=2, max_tokens=16)),
     "image_tasks_diagram": (_closing(dgm.tasks.image_tasks_diagram), dict(seed=0)),
+    # scan schedules (chapter 8; torch-free)
+    "hillis_steele_schedule": (sched.hillis_steele_schedule, dict(n=8)),
+    "blelloch_schedule": (sched.blelloch_schedule, dict(n=8)),
+    "scan_steps": (_scan_steps, dict(algorithm="blelloch", n=8)),
     # synthetic data
     "generate_recall": (lengthgen.generate_recall, dict(n=4, length=8, n_classes=4, n_noise=8, seed=0)),
     "recall_vocab_size": (lengthgen.recall_vocab_size, dict(n_classes=4, n_noise=8)),

@@ -21,15 +21,8 @@ import scipy.signal
 import torch
 
 import ssmlib as sl
-from ssmlib.scan import (
-    SCAN_BACKENDS,
-    blelloch_schedule,
-    combine,
-    hillis_steele_schedule,
-    scan_blelloch,
-    scan_chunked,
-    scan_hillis_steele,
-)
+from ssmlib.scan import SCAN_BACKENDS, combine, scan_blelloch, scan_chunked, scan_hillis_steele
+from ssmlib.schedules import blelloch_schedule, hillis_steele_schedule
 from ssmlib.scan.compiled import numba_available
 
 #: The compiled backend needs numba (an optional extra): skipped cleanly without it.

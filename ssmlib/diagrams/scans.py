@@ -2,22 +2,22 @@
 
 Elements are numbered as in the text, from 1: a node labelled ``a:b`` holds the
 composition :math:`e_a \\bullet \\dots \\bullet e_b` of the inputs ``a`` to ``b``
-(``-`` for the identity :math:`(1, 0)`). The schedules are those of
-:func:`ssmlib.scan.hillis_steele_schedule` and :func:`ssmlib.scan.blelloch_schedule`,
-rewritten here on plain indices so that the diagrams need matplotlib only (the tests
-check that both agree).
+(``-`` for the identity :math:`(1, 0)`). The schedules and what each node holds
+after each level come from :mod:`ssmlib.schedules` (through
+:func:`ssmlib.explorers.scan.scan_steps`, the chapter's slider): plain indices, so
+that the diagrams need matplotlib only.
 """
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from ..explorers._style import DPI, RC, WIDTH, check_int
+from ..explorers.scan import scan_steps
 from ..plotting import COLORS
+from ..schedules import Span
 
 __all__ = ["hillis_steele_diagram", "blelloch_diagram", "chunked_scan_diagram"]
-
-Span = Optional[tuple]  # (first, last) input composed into a node (0-based); None = identity
 
 _COMBINE = COLORS["red"]     # an arrow into a combine
 _KEEP = "0.6"                # a value carried down unchanged
@@ -31,36 +31,6 @@ def _check_power_of_two(value: Any, name: str, lo: int, hi: int) -> int:
     if n & (n - 1):
         raise ValueError(f"{name} must be a power of two, got {n}")
     return n
-
-
-def _hillis_steele_levels(n: int) -> list[list[tuple[int, int]]]:
-    """Levels of (src, dst) pairs: e_dst <- e_src o e_dst, all pairs of a level at once."""
-    levels, d = [], 1
-    while d < n:
-        levels.append([(k - d, k) for k in range(d, n)])
-        d *= 2
-    return levels
-
-
-def _blelloch_levels(n: int) -> list[tuple[str, list[tuple[int, int]]]]:
-    """("up" | "down", pairs); up: e_dst <- e_src o e_dst; down: (e_src, e_dst) <- (e_dst, e_dst o e_src)."""
-    out, d = [], 1
-    while d < n:
-        out.append(("up", [(i - d, i) for i in range(2 * d - 1, n, 2 * d)]))
-        d *= 2
-    d = n // 2
-    while d >= 1:
-        out.append(("down", [(i - d, i) for i in range(2 * d - 1, n, 2 * d)]))
-        d //= 2
-    return out
-
-
-def _compose(first: Span, second: Span) -> Span:
-    if first is None:
-        return second
-    if second is None:
-        return first
-    return (first[0], second[1])
 
 
 def _label(span: Span) -> str:
@@ -127,15 +97,10 @@ def hillis_steele_diagram(n: int = 8):
     matplotlib.figure.Figure
     """
     n = _check_power_of_two(n, "n", 2, 8)
-    levels = _hillis_steele_levels(n)
-    spans: list[Span] = [(k, k) for k in range(n)]
-    rows = [list(spans)]
-    for level in levels:
-        prev = list(spans)
-        for src, dst in level:
-            spans[dst] = _compose(prev[src], prev[dst])
-        rows.append(list(spans))
-    depth, work = len(levels), sum(len(level) for level in levels)
+    steps = scan_steps("hillis-steele", n)
+    rows = [step["spans"] for step in steps]
+    levels = [step["pairs"] for step in steps[1:]]
+    depth, work = len(levels), steps[-1]["work"]
 
     fontsize = 9.5
     fig, ax = _figure(0.75 + 0.62 * (depth + 1))
@@ -183,23 +148,15 @@ def blelloch_diagram(n: int = 8):
     matplotlib.figure.Figure
     """
     n = _check_power_of_two(n, "n", 2, 8)
-    schedule = _blelloch_levels(n)
-    spans: list[Span] = [(k, k) for k in range(n)]
-    rows = [("input", list(spans), [], "")]
-    cleared = False
-    for phase, pairs in schedule:
-        if phase == "down" and not cleared:
-            spans[-1] = None
-            rows.append(("clear", list(spans), [], ""))
-            cleared = True
-        for src, dst in pairs:
-            if phase == "up":
-                spans[dst] = _compose(spans[src], spans[dst])
-            else:
-                spans[src], spans[dst] = spans[dst], _compose(spans[dst], spans[src])
-        rows.append((phase, list(spans), pairs, ""))
-    work = sum(len(p) for _, p in schedule)
-    depth = len(schedule)
+    steps = scan_steps("blelloch", n)
+    rows = [("input", steps[0]["spans"], [], "")]
+    for step in steps[1:]:
+        if step["phase"] == "down" and rows[-1][0] == "up":  # between the sweeps
+            cleared: list[Span] = list(rows[-1][1])
+            cleared[-1] = None  # the root becomes the identity
+            rows.append(("clear", cleared, [], ""))
+        rows.append((step["phase"], step["spans"], step["pairs"], ""))
+    work, depth = steps[-1]["work"], len(steps) - 1
 
     fontsize = 9.5
     fig, ax = _figure(0.8 + 0.55 * len(rows))

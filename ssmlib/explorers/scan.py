@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import numpy as np
 
-from ..scan.parallel import blelloch_schedule, hillis_steele_schedule
+from ..schedules import Span, _compose, blelloch_schedule, hillis_steele_schedule
 from ..widgets import Choice, Explorer, Param
 from ._style import DPI, RC, check_int, subplots
 
@@ -14,17 +12,6 @@ __all__ = ["scan_steps", "scan_levels_explorer", "ALGORITHMS"]
 
 #: The algorithm buttons: (label shown, name passed to :func:`scan_steps`).
 ALGORITHMS = [("Hillis-Steele", "hillis-steele"), ("Blelloch", "blelloch")]
-
-Span = Optional[tuple]  # (first, last) input index composed into an element; None = identity
-
-
-def _compose(first: Span, second: Span) -> Span:
-    """Span of ``first o second`` (first = earlier elements)."""
-    if first is None:
-        return second
-    if second is None:
-        return first
-    return (first[0], second[1])
 
 
 def scan_steps(algorithm: str, n: int) -> list[dict]:
@@ -34,7 +21,8 @@ def scan_steps(algorithm: str, n: int) -> list[dict]:
     ----------
     algorithm : {"hillis-steele", "blelloch"}
     n : int
-        Number of elements (a power of two for Blelloch).
+        Number of elements, at most :data:`ssmlib.schedules.MAX_ELEMENTS` (a power
+        of two for Blelloch).
 
     Returns
     -------
@@ -45,19 +33,25 @@ def scan_steps(algorithm: str, n: int) -> list[dict]:
         level), ``phase`` and ``work`` (combines so far). Blelloch's last entry
         holds the exclusive scan.
     """
+    if not isinstance(algorithm, str):
+        raise TypeError(f"algorithm must be a str, got {type(algorithm).__name__}")
+    if algorithm not in ("hillis-steele", "blelloch"):
+        raise ValueError(f"algorithm must be 'hillis-steele' or 'blelloch', got {algorithm!r}")
+    # the schedule first: it checks n (type, range, a power of two for Blelloch)
+    schedule = hillis_steele_schedule(n) if algorithm == "hillis-steele" else blelloch_schedule(n)
     spans: list[Span] = [(k, k) for k in range(n)]
     steps = [dict(spans=list(spans), pairs=[], phase="input", work=0)]
     work = 0
     if algorithm == "hillis-steele":
-        for level in hillis_steele_schedule(n):
+        for level in schedule:
             prev = list(spans)
             for src, dst in level:
                 spans[dst] = _compose(prev[src], prev[dst])
             work += len(level)
             steps.append(dict(spans=list(spans), pairs=level, phase="sweep", work=work))
-    elif algorithm == "blelloch":
+    else:  # blelloch
         first_down = True
-        for phase, pairs in blelloch_schedule(n):
+        for phase, pairs in schedule:
             if phase == "down" and first_down:
                 spans[-1] = None  # the root becomes the identity
                 first_down = False
@@ -68,8 +62,6 @@ def scan_steps(algorithm: str, n: int) -> list[dict]:
                     spans[src], spans[dst] = spans[dst], _compose(spans[dst], spans[src])
             work += len(pairs)
             steps.append(dict(spans=list(spans), pairs=pairs, phase=phase, work=work))
-    else:
-        raise ValueError(f"algorithm must be 'hillis-steele' or 'blelloch', got {algorithm!r}")
     return steps
 
 

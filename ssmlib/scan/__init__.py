@@ -47,13 +47,8 @@ from .._validation import check_tensor
 from ._autograd import LinearScan
 from .chunked import default_chunk, scan_chunked
 from .compiled import numba_available, scan_compiled
-from .parallel import (
-    blelloch_schedule,
-    combine,
-    hillis_steele_schedule,
-    scan_blelloch,
-    scan_hillis_steele,
-)
+from ..schedules import blelloch_schedule, hillis_steele_schedule  # noqa: F401 (moved there)
+from .parallel import combine, scan_blelloch, scan_hillis_steele
 from .sequential import scan_sequential
 # ``scan_triton`` (ssmlib.scan.triton_kernel) registers its torch.library operators on
 # import, which imports torch._dynamo and torch._inductor (about 1.4 s): it is imported on
@@ -72,8 +67,6 @@ __all__ = [
     "numba_available",
     "default_chunk",
     "combine",
-    "hillis_steele_schedule",
-    "blelloch_schedule",
 ]
 
 #: Names accepted by ``scan(..., backend=...)`` besides ``"auto"``.

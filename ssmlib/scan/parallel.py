@@ -15,9 +15,7 @@ where ``(a_1, b_1)`` is the earlier element. ``x_k`` is the second component of
   down-sweep. Depth ``2 log2 L``, work ``O(L)``.
 
 Both work on any device. The schedules themselves (which element combines with
-which at each level) are returned by :func:`hillis_steele_schedule` and
-:func:`blelloch_schedule`, used by the chapter's diagrams and the work/depth
-counts.
+which at each level, as index pairs) are in :mod:`ssmlib.schedules`.
 """
 
 from __future__ import annotations
@@ -29,8 +27,6 @@ __all__ = [
     "lam_powers",
     "scan_hillis_steele",
     "scan_blelloch",
-    "hillis_steele_schedule",
-    "blelloch_schedule",
 ]
 
 
@@ -225,48 +221,3 @@ def _blelloch_invariant(lam: torch.Tensor, b: torch.Tensor, size: int) -> torch.
         cv[:, 2 * d - 1] = right_c + left_c
         d //= 2
     return lam * x[:, :length] + b
-
-
-def hillis_steele_schedule(n: int) -> list[list[tuple[int, int]]]:
-    """The Hillis-Steele schedule on ``n`` elements.
-
-    Returns
-    -------
-    list of list of (src, dst)
-        One list per level; each pair means ``e_dst <- e_src o e_dst``, all
-        pairs of a level at once (reading the previous level's values).
-    """
-    if not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    levels = []
-    d = 1
-    while d < n:
-        levels.append([(k - d, k) for k in range(d, n)])
-        d *= 2
-    return levels
-
-
-def blelloch_schedule(n: int) -> list[tuple[str, list[tuple[int, int]]]]:
-    """Blelloch's schedule on ``n`` elements (``n`` a power of two).
-
-    Returns
-    -------
-    list of (phase, pairs)
-        ``phase`` is ``"up"`` or ``"down"``. In the up-sweep a pair
-        ``(src, dst)`` means ``e_dst <- e_src o e_dst``. In the down-sweep it
-        means ``(e_src, e_dst) <- (e_dst, e_dst o e_src)``. Between the two
-        phases the last element is set to the identity ``(1, 0)``; the result
-        is the exclusive scan (combine it with the inputs for the inclusive one).
-    """
-    if not isinstance(n, int) or n < 1 or n & (n - 1):
-        raise ValueError(f"n must be a positive power of two, got {n!r}")
-    out: list[tuple[str, list[tuple[int, int]]]] = []
-    d = 1
-    while d < n:
-        out.append(("up", [(i - d, i) for i in range(2 * d - 1, n, 2 * d)]))
-        d *= 2
-    d = n // 2
-    while d >= 1:
-        out.append(("down", [(i - d, i) for i in range(2 * d - 1, n, 2 * d)]))
-        d //= 2
-    return out
