@@ -205,18 +205,56 @@ def test_kernel_reports_non_finite_values_without_a_second_pass(time_varying, mo
 
 
 @needs_numba
-def test_false_alarm_of_the_running_sum_returns_the_values():
-    """Huge but finite states (each |x| ~ 1e37, their sum above float32's largest value)
-    trip the kernels' cheap check; the exact check then finds every value finite and
-    sl.scan returns them."""
+@pytest.mark.parametrize("use_flag", [True, False])
+def test_false_alarm_of_the_running_sum_returns_the_values(use_flag, monkeypatch):
+    """Huge but finite states (each |x| ~ 2e37, their sum above float32's largest value):
+    the processor's overflow flag (single-threaded kernels on Linux) sees no overflow;
+    without it, the kernels' per-element sums raise a false alarm, the exact check then
+    finds every value finite, and sl.scan returns them."""
+    if not use_flag:
+        monkeypatch.setattr(compiled, "_overflow_flag", lambda: None)
+    elif compiled._overflow_flag() is None:
+        pytest.skip("no usable floating-point overflow flag on this platform")
     lam = torch.full((2,), 0.5, dtype=torch.complex64)
     b = torch.full((1, 100, 2), 1e37, dtype=torch.complex64)
     report: list = []
     compiled.scan_compiled(lam, b, None, report)
-    assert report == [False]
+    assert report == [use_flag]
     x = sl.scan(lam, b, backend="compiled")
     assert torch.isfinite(torch.view_as_real(x)).all()
     assert rel_err(x, numpy_loop(lam, b, None)) <= TOL[torch.complex64]
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [torch.complex64, torch.float32, torch.complex128])
+@pytest.mark.parametrize("path", ["flag", "per-element", "parallel"])
+def test_a_stored_value_that_overflows_and_shrinks_again_is_reported(dtype, path, monkeypatch):
+    """b = [M, M, 0, ...] with lam = 0.5: the state 1.5 M exceeds the output's largest
+    value at step 1 and falls below it from step 2 on, so the final state is finite; the
+    check must still report the overflowed value (the overflow flag, the per-element
+    sums, or, on several threads, the per-element sums), naming no input."""
+    big = 3e38 if dtype in (torch.complex64, torch.float32) else 1.5e308
+    if path == "per-element":
+        monkeypatch.setattr(compiled, "_overflow_flag", lambda: None)
+    elif path == "parallel":
+        monkeypatch.setattr(compiled, "PARALLEL_MIN", 0)
+        monkeypatch.setattr(compiled, "_num_threads", lambda: 2)
+    elif compiled._overflow_flag() is None:
+        pytest.skip("no usable floating-point overflow flag on this platform")
+    lam = torch.full((3,), 0.5, dtype=dtype)
+    b = torch.zeros(2, 12, 3, dtype=dtype)
+    b[1, :2, 1] = big
+    report: list = []
+    x = compiled.scan_compiled(lam, b, None, report)
+    assert report == [False]
+    assert torch.isinf(torch.view_as_real(x) if dtype.is_complex else x).any()
+    with pytest.raises(ValueError, match="overflows"):
+        sl.scan(lam, b, backend="compiled")
+    ok = b.clone()
+    ok[1, :2, 1] = big / 4  # 1.5 * big / 4 stays in range
+    report = []
+    compiled.scan_compiled(lam, ok, None, report)
+    assert report == [True]
 
 
 @needs_numba

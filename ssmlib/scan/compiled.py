@@ -31,7 +31,10 @@ adds 1-3 s per dtype, layout and variant used. Later calls cost the loop.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import importlib.util
+import platform
 from functools import lru_cache
 
 import numpy as np
@@ -77,11 +80,13 @@ def _kernels(parallel: bool = True):
     # One job = one batch element and one block of ``nblock`` neighbouring channels,
     # walked over the whole time axis; the innermost loop runs over the block's
     # channels (contiguous in memory). ``x0`` (B, N) is the state before step 0,
-    # already in the wide dtype. With ``check``, job ``k`` also writes to ``sums[k]``
-    # the sum of |Re x| + |Im x| over the states it computed (in double precision): it
-    # is below the largest finite value of the output dtype only if every stored value
-    # is finite (a NaN makes it NaN), and then the value check of ``ssmlib.scan`` needs
-    # no second pass over the output (a false alarm only sends it to the exact check).
+    # already in the wide dtype. Job ``k`` writes to ``sums[k]`` the magnitude of its
+    # final state and, with ``check`` (the per-element check), also the sum of
+    # |Re x| + |Im x| over every state it computed (in double precision): it is below the
+    # largest finite value of the output dtype only if every stored value is finite (a
+    # NaN makes it NaN), and then the value check of ``ssmlib.scan`` needs no second
+    # pass over the output (a false alarm only sends it to the exact check). When the
+    # per-element check is not needed, see _forward.
 
     @nb.njit(**opts)
     def fwd_invariant(lam, b, out, x0, nblock, check, sums):  # pragma: no cover - compiled
@@ -107,7 +112,7 @@ def _kernels(parallel: bool = True):
                     for j in range(n1 - n0):
                         x[j] = lw[j] * x[j] + bt[j]
                         ot[j] = x[j]
-            sums[job] = acc.sum()
+            sums[job] = acc.sum() + np.abs(x).sum()  # the final state: see _forward
 
     @nb.njit(**opts)
     def fwd_varying(lam, b, out, x0, nblock, check, sums):  # pragma: no cover - compiled
@@ -133,7 +138,7 @@ def _kernels(parallel: bool = True):
                     for j in range(n1 - n0):
                         x[j] = lt[j] * x[j] + bt[j]
                         ot[j] = x[j]
-            sums[job] = acc.sum()
+            sums[job] = acc.sum() + np.abs(x).sum()
 
     @nb.njit(**opts)
     def bwd_invariant(lam_c, dy, x, db, dlam_part, x0, nblock):  # pragma: no cover
@@ -242,7 +247,7 @@ def _kernels(parallel: bool = True):
                         xi[j] = q
                         ot[2 * j] = r
                         ot[2 * j + 1] = q
-            sums[job] = acc.sum()
+            sums[job] = acc.sum() + np.abs(xr).sum() + np.abs(xi).sum()
 
     @nb.njit(**opts)
     def fwd_varying_c(lam, b, out, x0, nblock, check, sums):  # pragma: no cover - compiled
@@ -273,7 +278,7 @@ def _kernels(parallel: bool = True):
                     ot[2 * j + 1] = q
                     if check:
                         acc[j] += abs(r) + abs(q)
-            sums[job] = acc.sum()
+            sums[job] = acc.sum() + np.abs(xr).sum() + np.abs(xi).sum()
 
     return fwd_invariant, fwd_varying, bwd_invariant, bwd_varying, fwd_invariant_c, fwd_varying_c
 
@@ -338,34 +343,93 @@ def _x0_wide(x0: torch.Tensor | None, batch: int, n: int, dtype: torch.dtype) ->
 def _forward(lam: torch.Tensor, b: torch.Tensor, x0: torch.Tensor | None = None,
              check: bool = False) -> tuple[torch.Tensor, bool]:
     """(x, finite): with ``check``, ``finite`` True guarantees that every stored value
-    is finite (from the kernels' running sums, no second pass over ``x``; False may be
-    a false alarm for huge finite values); without ``check``, True."""
+    is finite, without a second pass over ``x`` (False may be a false alarm for huge
+    finite values); without ``check``, True.
+
+    How. A non-finite value of the double-precision state persists to the end of its
+    sequence (NaN stays NaN, inf times a coefficient is inf or NaN, ``0 * inf`` is NaN),
+    so the final states reveal every NaN or inf input and every overflow of the state
+    itself. For complex128/float64 output the stored values are the states: the final
+    states are the whole check. For complex64/float32 output a state above float32's
+    largest value overflows when it is rounded for storage, and may shrink again later;
+    the rounding then raises the processor's sticky overflow flag, read after the loop
+    (:func:`_overflow_flag`, one C call, single-threaded kernels on Linux), or else the
+    kernels add up every state's magnitude (the per-element check: 10-20% of the loop).
+    """
     parallel, block = _plan(b)
     fwd_invariant, fwd_varying, _, _, fwd_invariant_c, fwd_varying_c = _kernels(parallel)
     batch, _, n = b.shape
     out = torch.empty(b.shape, dtype=b.dtype)
     xw = _x0_wide(x0, batch, n, b.dtype)
     sums = np.zeros(batch * (-(-n // block)), dtype=np.float64)
+    single = b.dtype in (torch.complex64, torch.float32)
+    flag = _overflow_flag() if (check and single and not parallel) else None
+    per_element = check and single and flag is None
+    if flag is not None:
+        flag.clear()
     if b.dtype.is_complex:  # interleaved real views of b and out: (B, L, 2N), no copies
         real = np.float32 if b.dtype == torch.complex64 else np.float64
         b_re, out_re = _np(b).view(real), out.numpy().view(real)
         if lam.ndim == 1:
             lam_w = _np(lam).astype(np.complex128)
             _launch(fwd_invariant_c, parallel, lam_w.real.copy(), lam_w.imag.copy(), b_re,
-                    out_re, xw, block, check, sums)
+                    out_re, xw, block, per_element, sums)
         else:
             _launch(fwd_varying_c, parallel, _np(lam).view(real), b_re, out_re, xw, block,
-                    check, sums)
+                    per_element, sums)
     elif lam.ndim == 1:
         _launch(fwd_invariant, parallel, _np(lam).astype(_wide(b.dtype)), _np(b), out.numpy(),
-                xw, block, check, sums)
+                xw, block, per_element, sums)
     else:
-        _launch(fwd_varying, parallel, _np(lam), _np(b), out.numpy(), xw, block, check, sums)
+        _launch(fwd_varying, parallel, _np(lam), _np(b), out.numpy(), xw, block, per_element,
+                sums)
     if not check:
         return out, True
-    single = b.dtype in (torch.complex64, torch.float32)
+    overflowed = flag is not None and flag.raised()
     limit = float(np.finfo(np.float32).max) if single else float("inf")
-    return out, bool(sums.sum() < limit)  # NaN < limit is False
+    return out, bool(sums.sum() < limit) and not overflowed  # NaN < limit is False
+
+
+class _Flag:
+    """The C library's floating-point overflow flag (``<fenv.h>``), through ctypes."""
+
+    def __init__(self, lib, fe_overflow: int) -> None:
+        self._clear, self._test, self._bit = lib.feclearexcept, lib.fetestexcept, fe_overflow
+        for f in (self._clear, self._test):
+            f.argtypes, f.restype = [ctypes.c_int], ctypes.c_int
+
+    def clear(self) -> None:
+        self._clear(self._bit)
+
+    def raised(self) -> bool:
+        return bool(self._test(self._bit))
+
+
+#: FE_OVERFLOW of glibc's <fenv.h> by processor (bits/fenv.h of each architecture).
+_FE_OVERFLOW = {"x86_64": 0x08, "AMD64": 0x08, "aarch64": 0x04, "arm64": 0x04}
+
+
+@lru_cache(maxsize=None)
+def _overflow_flag() -> _Flag | None:
+    """The overflow flag of the calling thread, or None where it is not known to work
+    (then the kernels check every value). Linux only, x86-64 and AArch64, and only after
+    a self-test: rounding a too-large double to float32 must raise the flag, and
+    clearing must lower it."""
+    bit = _FE_OVERFLOW.get(platform.machine())
+    if platform.system() != "Linux" or bit is None:
+        return None
+    try:
+        flag = _Flag(ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6"), bit)
+        flag.clear()
+        if flag.raised():
+            return None
+        with np.errstate(over="ignore"):
+            np.array([1e300]).astype(np.float32)  # rounds to inf: overflow
+        raised = flag.raised()
+        flag.clear()
+        return flag if raised and not flag.raised() else None
+    except (OSError, AttributeError):  # pragma: no cover - no C math library
+        return None
 
 
 def _backward(lam: torch.Tensor, x: torch.Tensor, dy: torch.Tensor,
