@@ -212,9 +212,10 @@ def scan(
         ``"auto"`` (Triton on CUDA when available; on CPU ``"compiled"`` when
         numba is installed, else ``"chunked"``) or one of :data:`SCAN_BACKENDS`.
     check_finite : bool
-        Check the result's values (one reduction and one host read): a NaN or
-        inf input raises ``ValueError`` naming it, an overflow of the states
-        raises, and where a log-depth backend's running products of ``lam``
+        Check the result's values (one reduction and one host read; with the
+        compiled CPU backend, the kernel's final states and the processor's
+        overflow flag, no pass over the result): a NaN or inf input raises
+        ``ValueError`` naming it, an overflow of the states raises, and where a log-depth backend's running products of ``lam``
         overflow (``|lam| > 1``) the finite values of the plain loop are
         returned. ``False`` skips it (no pass over the values and no device
         synchronization: the hot path of training, e.g. :class:`ssmlib.lru.LRU`);
