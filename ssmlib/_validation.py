@@ -20,6 +20,8 @@ __all__ = [
     "check_tensor",
     "as_rng",
     "check_int",
+    "check_bool",
+    "check_choice",
     "check_result",
 ]
 
@@ -153,6 +155,26 @@ def check_int(x: Any, name: str, *, minimum: int | None = None,
     if maximum is not None and value > maximum:
         raise ValueError(f"{name} must be <= {maximum}, got {value}")
     return value
+
+
+def check_bool(x: Any, name: str) -> bool:
+    """Return ``x`` as a bool if it is ``True``/``False`` (Python or numpy), or raise a
+    TypeError naming ``name`` (a flag given a number, a string or an array is a mistake,
+    not a truth value)."""
+    if not isinstance(x, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(x).__name__}")
+    return bool(x)
+
+
+def check_choice(x: Any, name: str, choices: Any) -> str:
+    """Return ``x`` if it is one of the strings ``choices``, or raise a TypeError (not a
+    str) or ValueError (another str) naming ``name`` and listing the choices."""
+    if not isinstance(x, str):
+        raise TypeError(f"{name} must be one of {', '.join(map(repr, choices))}; "
+                        f"got {type(x).__name__}")
+    if x not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {x!r}")
+    return x
 
 
 #: Largest size (length, width, state size) accepted where a size is a count of elements:
