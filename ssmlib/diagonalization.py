@@ -32,7 +32,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ._validation import as_array, as_rng, as_square_matrix, check_positive
+from ._validation import as_array, as_rng, as_square_matrix, check_bool, check_positive
 
 __all__ = [
     "Diagonalization",
@@ -99,17 +99,19 @@ def backward_error(A: Any, eigvals: Any, V: Any, V_inv: Any) -> float:
     A : array_like, shape (N, N)
     eigvals : array_like, shape (N,)
     V, V_inv : array_like, shape (N, N)
+        Finite entries (NaN or inf raise ``ValueError`` naming the argument).
 
     Returns
     -------
     float
-        ``inf`` if the product overflows. For the zero matrix the absolute error is returned.
+        ``inf`` if the product of the finite factors overflows. For the zero matrix the
+        absolute error is returned.
     """
     A = as_square_matrix(A, "A")
     n = A.shape[0]
     eigvals = as_array(eigvals, "eigvals", ndim=1)
-    V = as_array(V, "V", ndim=2, finite=False)
-    V_inv = as_array(V_inv, "V_inv", ndim=2, finite=False)
+    V = as_array(V, "V", ndim=2)
+    V_inv = as_array(V_inv, "V_inv", ndim=2)
     for arr, name in ((V, "V"), (V_inv, "V_inv")):
         if arr.shape != (n, n):
             raise ValueError(f"{name} must have shape ({n}, {n}), got {arr.shape}")
@@ -182,6 +184,7 @@ def diagonalize(A: Any, *, tol: float = 1e-8, check: bool = True) -> Diagonaliza
     """
     A = as_square_matrix(A, "A")
     tol = check_positive(tol, "tol")
+    check = check_bool(check, "check")
     eigvals, V = _eig_unit(A)
     cond = _cond(V)
     try:
@@ -367,6 +370,8 @@ def compare_diagonalizations(
         raise ValueError(f"Ns must hold sizes in [1, 2000] (dense eigendecompositions), got {Ns}")
     eps = check_positive(eps, "eps")
     rng = as_rng(rng, "rng")
+    if matrix is not None and not callable(matrix):
+        raise TypeError(f"matrix must be a callable matrix(N) or None, got {type(matrix).__name__}")
     build = matrix if matrix is not None else hippo_legs
     out: dict[str, list[float]] = {
         k: [] for k in ("N", "cond_plain", "backward_plain", "max_abs_V_inv_plain",
@@ -375,6 +380,10 @@ def compare_diagonalizations(
     for n in Ns:
         A = build(n)
         A = A[0] if isinstance(A, tuple) else A
+        if matrix is not None:
+            A = as_square_matrix(A, f"matrix({n})")
+            if A.shape != (n, n):
+                raise ValueError(f"matrix({n}) must return an ({n}, {n}) matrix, got shape {A.shape}")
         plain = diagonalize(A, check=False)
         ptd = perturb_then_diagonalize(A, eps, rng)
         out["N"].append(n)

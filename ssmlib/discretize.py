@@ -40,7 +40,7 @@ from typing import Any, overload
 import numpy as np
 from scipy.linalg import expm
 
-from ._validation import as_array, as_square_matrix, check_positive
+from ._validation import as_array, as_square_matrix, check_positive, check_result
 from .statespace import DiscreteStateSpace, StateSpace
 
 __all__ = ["zoh", "bilinear", "euler", "discretize", "zoh_diagonal", "METHOD_ALIASES", "canonical_method"]
@@ -390,7 +390,7 @@ def zoh_diagonal(lam: Any, B: Any, dt: float) -> tuple[np.ndarray, np.ndarray]:
 
     Parameters
     ----------
-    lam : array_like, shape (N,), complex
+    lam : array_like, shape (N,), complex, N >= 1
         The *continuous-time* eigenvalues :math:`s_n`, the diagonal of :math:`S = A`.
         (The argument keeps the name ``lam`` for backward compatibility.)
     B : array_like, shape (N,) or (N, H)
@@ -405,8 +405,16 @@ def zoh_diagonal(lam: Any, B: Any, dt: float) -> tuple[np.ndarray, np.ndarray]:
         :math:`\\Lambda = \\bar A`.
     B_bar : ndarray, same shape as ``B``, complex128
         :math:`\\bar B`.
+
+    Raises
+    ------
+    ValueError
+        For an empty ``lam``, shapes that do not match, ``dt <= 0``, or a result that overflows
+        (``Re(lam) * dt`` too large).
     """
     lam = as_array(lam, "lam", ndim=1).astype(np.complex128)
+    if lam.shape[0] == 0:
+        raise ValueError("lam must hold at least one eigenvalue, got shape (0,)")
     B = as_array(B, "B", ndim=(1, 2))
     if B.shape[0] != lam.shape[0]:
         raise ValueError(f"B must have n={lam.shape[0]} rows (one per eigenvalue), got shape {B.shape}")
@@ -414,9 +422,13 @@ def zoh_diagonal(lam: Any, B: Any, dt: float) -> tuple[np.ndarray, np.ndarray]:
     z = lam * dt
     small = z == 0
     safe = np.where(small, 1.0, z)
-    factor = np.where(small, dt, dt * np.expm1(safe) / safe)  # (e^{s dt} - 1) / s, s = lam
-    lam_bar = np.exp(z)
-    B_bar = (factor[:, None] * B) if B.ndim == 2 else factor * B
+    with np.errstate(over="ignore", invalid="ignore"):
+        factor = np.where(small, dt, dt * np.expm1(safe) / safe)  # (e^{s dt} - 1) / s, s = lam
+        lam_bar = np.exp(z)
+        B_bar = (factor[:, None] * B) if B.ndim == 2 else factor * B
+    hint = "lower Re(lam) * dt (|exp(lam dt)| overflows) or the size of B"
+    check_result(lam_bar, "zoh_diagonal's exp(lam * dt) for lam and dt", hint)
+    check_result(B_bar, "zoh_diagonal's B_bar for lam, B and dt", hint)
     return lam_bar, B_bar.astype(np.complex128)
 
 

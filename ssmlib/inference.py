@@ -24,7 +24,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .lru import LRUClassifier
+from ._validation import check_bool, check_size, check_tensor
+from .lru import LRUClassifier, _check_finite, _check_input
 from .runstate import select_device
 from .transformer import _MAX_SIZE, KVCache, TransformerClassifier, _check_int
 
@@ -35,6 +36,12 @@ def _n_params(m: nn.Module) -> int:
     return sum(p.numel() for p in m.parameters())
 
 
+#: Largest parameter count of a :class:`GRUBaseline` (``2**30`` float32: 4 GiB; memory).
+_MAX_GRU_PARAMS = 1 << 30
+
+_TOKEN_DTYPES = (torch.int64, torch.int32)
+
+
 class GRUBaseline(nn.Module):
     """Embedding -> ``n_layers``-layer ``nn.GRU``: the nonlinear recurrent peer of
     :class:`~ssmlib.lru.LRUClassifier` (features only, no decoder).
@@ -42,7 +49,10 @@ class GRUBaseline(nn.Module):
     Parameters
     ----------
     vocab_size, hidden, n_layers : int
-        Vocabulary, hidden width (also the embedding width) and depth.
+        Vocabulary (``2 <= vocab_size <= 2**20``), hidden width (also the embedding
+        width, ``1 <= hidden <= 2**16``) and depth (``1 <= n_layers <= 1024``). The
+        model may hold at most ``2**30`` parameters (memory): ``vocab_size * hidden +
+        n_layers * 6 * (hidden**2 + hidden)``.
     """
 
     def __init__(self, vocab_size: int, hidden: int, n_layers: int) -> None:
@@ -50,21 +60,94 @@ class GRUBaseline(nn.Module):
         _check_int(vocab_size, "vocab_size", 2, _MAX_SIZE)
         _check_int(hidden, "hidden", 1, 1 << 16)
         _check_int(n_layers, "n_layers", 1, 1 << 10)
+        n = _gru_params(vocab_size, hidden, n_layers)
+        if n > _MAX_GRU_PARAMS:
+            raise ValueError(f"vocab_size={vocab_size}, hidden={hidden}, n_layers={n_layers} give "
+                             f"{n} parameters, more than 2**30 (memory)")
         self.encoder = nn.Embedding(vocab_size, hidden)
         self.gru = nn.GRU(hidden, hidden, n_layers, batch_first=True)
 
     def initial_state(self, batch: int) -> torch.Tensor:
-        """Zero state, shape (n_layers, batch, hidden)."""
+        """Zero state, shape (n_layers, batch, hidden).
+
+        ``batch`` is an int ``>= 0`` with ``n_layers * batch * hidden <= 2**28`` (memory).
+        """
         g = self.gru
+        batch = check_size(batch, "batch", 0)
+        if g.num_layers * batch * g.hidden_size > 1 << 28:
+            raise ValueError(f"n_layers * batch * hidden = {g.num_layers * batch * g.hidden_size} "
+                             f"is more than 2**28 (memory); got batch={batch}")
         return torch.zeros(g.num_layers, batch, g.hidden_size, device=self.encoder.weight.device)
 
-    def step(self, x_t: torch.Tensor, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """One token ids (B,) and state (n_layers, B, hidden) -> features (B, hidden), state."""
-        y, h = self.gru(self.encoder(x_t)[:, None], h)
+    def _check_step(self, x_t: Any, h: Any) -> None:
+        """The full check of :meth:`step`'s arguments (errors name ``x_t`` or ``h``)."""
+        check_tensor(x_t, "x_t", ndim=1, dtypes=_TOKEN_DTYPES, finite=False)
+        w = self.encoder.weight
+        if x_t.device != w.device:
+            raise ValueError(f"x_t must be on the model's device ({w.device}), got {x_t.device}")
+        check_tensor(h, "h", ndim=3, finite=False)
+        g = self.gru
+        expected = (g.num_layers, x_t.shape[0], g.hidden_size)
+        if tuple(h.shape) != expected:
+            raise ValueError(f"h must have shape (n_layers, B, hidden) = {expected}, "
+                             f"got {tuple(h.shape)}")
+        if h.dtype != w.dtype:
+            raise TypeError(f"h must have the model's dtype {w.dtype}, got {h.dtype}")
+        if h.device != w.device:
+            raise ValueError(f"h must be on the model's device ({w.device}), got {h.device}")
+
+    def step(self, x_t: torch.Tensor, h: torch.Tensor, check_finite: bool = False
+             ) -> tuple[torch.Tensor, torch.Tensor]:
+        """One token ids (B,) and state (n_layers, B, hidden) -> features (B, hidden), state.
+
+        Parameters
+        ----------
+        x_t : Tensor, shape (B,), int64 or int32
+            Token ids in ``[0, vocab_size)``.
+        h : Tensor, shape (n_layers, B, hidden)
+            State (:meth:`initial_state` for zeros), in the model's dtype and device.
+        check_finite : bool
+            Also check that ``h`` holds no NaN or inf (a pass over it and a host
+            read). Off by default, as in :meth:`ssmlib.lru.LRUClassifier.step`: the
+            step is the hot loop of recurrent inference; types, shapes, dtypes,
+            devices and token ids are always checked (on CPU only once torch
+            rejects the input, so a valid step pays nothing for them; on other
+            devices before the step, as token ids out of range cannot be caught
+            there).
+
+        Raises
+        ------
+        TypeError, ValueError
+            Naming ``x_t``, ``h`` or ``check_finite``.
+        """
+        if check_finite is not False and check_bool(check_finite, "check_finite"):
+            self._check_step(x_t, h)
+            _check_finite(("h", h))
+        if not (isinstance(x_t, torch.Tensor) and x_t.is_cpu):
+            # off the CPU an id outside the vocabulary is a device-side assert: check first
+            self._check_step(x_t, h)
+            _check_input(x_t, "x_t", True, self.encoder.num_embeddings, None, 1)
+        try:
+            y, h = self.gru(self.encoder(x_t)[:, None], h)
+        except (RuntimeError, IndexError, TypeError, ValueError, AttributeError):
+            # not the fast case: the full check names the argument (no cost when all is well)
+            self._check_step(x_t, h)
+            _check_input(x_t, "x_t", True, self.encoder.num_embeddings, None, 1)
+            raise
         return y[:, 0], h
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        """Token ids (B, L) -> features (B, L, hidden) (the GRU over the whole sequence)."""
+        """Token ids (B, L) -> features (B, L, hidden) (the GRU over the whole sequence).
+
+        ``x`` is an int64 or int32 tensor of ids in ``[0, vocab_size)`` with ``L >= 1``
+        (``TypeError``/``ValueError`` naming ``x`` otherwise).
+        """
+        _check_input(x, "x", True, self.encoder.num_embeddings, None, 2)
+        if x.shape[1] == 0:
+            raise ValueError(f"x must have at least one step, got shape {tuple(x.shape)}")
+        w = self.encoder.weight
+        if x.device != w.device:
+            raise ValueError(f"x must be on the model's device ({w.device}), got {x.device}")
         return self.gru(self.encoder(x))[0]
 
 
@@ -75,12 +158,21 @@ def _gru_params(vocab_size: int, hidden: int, n_layers: int) -> int:
 
 def matched_gru(n_params: int, vocab_size: int, n_layers: int) -> GRUBaseline:
     """The :class:`GRUBaseline` whose parameter count is closest to ``n_params``
-    (hidden width a multiple of 4)."""
+    (hidden width a multiple of 4, at most 4096).
+
+    ``n_params >= 1``, ``2 <= vocab_size <= 2**20``, ``1 <= n_layers <= 1024``; the
+    chosen model must hold at most ``2**30`` parameters (memory; ``ValueError``
+    naming the sizes otherwise)."""
     _check_int(n_params, "n_params", 1, None)
     _check_int(vocab_size, "vocab_size", 2, _MAX_SIZE)
     _check_int(n_layers, "n_layers", 1, 1 << 10)
     best = min(range(4, 4097, 4),
                key=lambda h: abs(_gru_params(vocab_size, h, n_layers) - n_params))
+    n = _gru_params(vocab_size, best, n_layers)
+    if n > _MAX_GRU_PARAMS:
+        raise ValueError(f"matched_gru(n_params={n_params}, vocab_size={vocab_size}, "
+                         f"n_layers={n_layers}): the closest GRU has {n} parameters, more than "
+                         f"2**30 (memory)")
     return GRUBaseline(vocab_size, best, n_layers)
 
 

@@ -43,7 +43,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import scipy.linalg
 
-from ._validation import as_array, check_finite_scalar, check_positive
+from ._validation import as_array, check_finite_scalar, check_int, check_positive
 
 __all__ = [
     "DMDResult",
@@ -235,10 +235,18 @@ class Dictionary:
     ----------
     function : callable
         Maps states of shape ``(m, N)`` to features of shape ``(m, n_psi)``.
-    names : sequence of str
+    names : list or tuple of str
         One name per feature (``n_psi`` names), e.g. ``["x1", "x2", "x1^2"]``.
-    state_dim : int, optional
+    state_dim : int, >= 1, optional
         Expected state dimension ``N``; checked on every call when given.
+
+    Raises
+    ------
+    TypeError
+        If ``function`` is not callable, ``names`` is not a list or tuple of str, or
+        ``state_dim`` is not an int (or None).
+    ValueError
+        If ``state_dim < 1``.
     """
 
     function: Callable[[np.ndarray], np.ndarray]
@@ -248,7 +256,15 @@ class Dictionary:
     def __post_init__(self) -> None:
         if not callable(self.function):
             raise TypeError("function must be callable")
+        if not isinstance(self.names, (list, tuple)) or not all(
+                isinstance(n, str) for n in self.names):
+            raise TypeError(f"names must be a list or tuple of str (one per feature), got "
+                            f"{type(self.names).__name__}" + (
+                                "" if not isinstance(self.names, (list, tuple))
+                                else " with non-str items"))
         self.names = list(self.names)
+        if self.state_dim is not None:
+            self.state_dim = check_int(self.state_dim, "state_dim", minimum=1)
 
     def __len__(self) -> int:
         return len(self.names)

@@ -47,7 +47,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._validation import check_finite_scalar, check_size, check_tensor
+from ._validation import check_bool, check_choice, check_finite_scalar, check_size, check_tensor
 from .parameterization import sample_ring
 from .scan import scan
 
@@ -72,6 +72,45 @@ def _training_step(module: nn.Module) -> bool:
 
 #: Largest width, state size, vocabulary, class count or depth accepted (memory).
 _MAX_SIZE = 1 << 20
+
+#: Largest width of an :class:`LRUBlock` (its two GLU projections hold ``2 d_model**2``
+#: weights; memory).
+_MAX_BLOCK_WIDTH = 1 << 14
+
+#: Largest number of parameters of a model built here (``2**30`` float32: 4 GiB; memory).
+_MAX_PARAMS = 1 << 30
+
+#: Largest batch of :meth:`LRU.initial_state` times ``d_state`` (memory).
+_MAX_STATE = 1 << 28
+
+
+def _check_params(count: int, what: str) -> None:
+    """Refuse a model of more than ``_MAX_PARAMS`` parameters; ``what`` names the sizes."""
+    if count > _MAX_PARAMS:
+        raise ValueError(f"{what} give {count} parameters, more than 2**30 (memory)")
+
+
+def _as_device(device: Any, name: str = "device") -> torch.device:
+    """``device`` (a ``torch.device``, a name such as ``"cpu"`` or ``"cuda:0"``, or a CUDA
+    index) as a ``torch.device``, or a TypeError/ValueError naming ``name``."""
+    if isinstance(device, torch.device):
+        dev = device
+    elif isinstance(device, str) or (isinstance(device, (int, np.integer))
+                                     and not isinstance(device, (bool, np.bool_))):
+        if not isinstance(device, str) and device < 0:
+            raise ValueError(f"{name} must be a device index >= 0, got {device}")
+        try:
+            dev = torch.device(device if isinstance(device, str) else int(device))
+        except (RuntimeError, ValueError, TypeError) as exc:
+            raise ValueError(f"{name} must be None, a torch.device, a device name ('cpu', "
+                             f"'cuda', 'cuda:0', ...) or an available device index, got "
+                             f"{device!r} ({exc})") from exc
+    else:
+        raise TypeError(f"{name} must be None, a torch.device, a device name (str) or an "
+                        f"index (int), got {type(device).__name__}")
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"{name}={device!r} requested but CUDA is not available")
+    return dev
 
 
 def _check_int(x: Any, name: str, minimum: int = 1, maximum: int = _MAX_SIZE) -> int:
@@ -159,9 +198,11 @@ def _lru_step(plan: tuple, u_t: torch.Tensor, state: torch.Tensor
     # passes no gradient: with autograd on, view_as_complex / view_as_real.
     grad = torch.is_grad_enabled()
     bu = u_t @ w_in
-    bu = torch.view_as_complex(bu.view(bu.shape[0], -1, 2)) if grad else bu.view(state.dtype)
+    # (the sizes are explicit, not -1: an empty batch has an ambiguous -1)
+    bu = (torch.view_as_complex(bu.view(bu.shape[0], lam.shape[0], 2)) if grad
+          else bu.view(state.dtype))
     x = torch.addcmul(bu, lam, state)  # x_k = lam x_{k-1} + gamma B u_k, (B, N)
-    x_re = torch.view_as_real(x).view(x.shape[0], -1) if grad else x.view(w_out.dtype)
+    x_re = torch.view_as_real(x).view(x.shape[0], w_out.shape[0]) if grad else x.view(w_out.dtype)
     y = torch.addmm(d * u_t, x_re, w_out)  # Re(C x_k) + D u_k
     return y, x
 
@@ -301,6 +342,7 @@ class LRU(nn.Module):
         with ``|lambda| < 1`` finite inputs give finite states.
         """
         u = self._check_u(u, "u", 3)
+        return_state = check_bool(return_state, "return_state")
         lam = self.lam()
         bu = self._input(u.to(self.B_re.dtype))
         if state is not None:
@@ -319,9 +361,31 @@ class LRU(nn.Module):
         return torch.complex128 if self.B_re.dtype == torch.float64 else torch.complex64
 
     def initial_state(self, batch: int, device: torch.device | str | None = None) -> torch.Tensor:
-        """Zero state, shape (batch, N), complex."""
+        """Zero state, shape (batch, N), complex.
+
+        Parameters
+        ----------
+        batch : int
+            Number of sequences, ``>= 0``, with ``batch * d_state <= 2**28`` (memory).
+        device : torch.device, str or int, optional
+            Where to allocate it (the layer's device if omitted): a ``torch.device``,
+            a name torch accepts (``"cpu"``, ``"cuda:0"``) or a CUDA device index.
+
+        Raises
+        ------
+        TypeError, ValueError
+            Naming ``batch`` or ``device``.
+        """
+        batch = check_size(batch, "batch", 0)
+        if batch * self.d_state > _MAX_STATE:
+            raise ValueError(f"batch * d_state = {batch * self.d_state} is more than 2**28 "
+                             f"(memory); got batch={batch}")
         dtype = self._state_dtype()
-        return torch.zeros(batch, self.d_state, dtype=dtype, device=device or self.B_re.device)
+        dev = self.B_re.device if device is None else _as_device(device)
+        try:
+            return torch.zeros(batch, self.d_state, dtype=dtype, device=dev)
+        except (RuntimeError, AssertionError) as exc:  # e.g. a device torch cannot reach
+            raise ValueError(f"device={device!r} cannot be used: {exc}") from exc
 
     def _build_plan(self, y_scale: float = 1.0) -> tuple:
         """The tensors of the recurrent step, derived from the parameters.
@@ -391,10 +455,16 @@ class LRU(nn.Module):
         if state is None:
             state = self.initial_state(u_t.shape[0], u_t.device)
         state = self._check_state(state, u_t.shape[0], dtype, finite=False)
-        if check_finite:
+        if check_finite is not False and check_bool(check_finite, "check_finite"):
             _check_finite(("u_t", u_t), ("state", state))
         y, x = self._step(u_t.to(self.B_re.dtype), state)
         return y.to(u_t.dtype), x
+
+
+def _block_params(d_model: int, d_state: int) -> int:
+    """Parameters of one :class:`LRUBlock`: the LRU, the GLU and the norm."""
+    return 4 * d_model * d_state + 3 * d_state + d_model + 2 * (d_model * d_model + d_model) \
+        + 2 * d_model
 
 
 class LRUBlock(nn.Module):
@@ -412,15 +482,21 @@ class LRUBlock(nn.Module):
     norm : {"layer", "batch"}
         Pre-normalization. ``"batch"`` normalizes each feature over batch and
         time (padded positions included in the statistics).
+
+    Notes
+    -----
+    Memory bounds: ``d_model <= 2**14`` (the GLU holds ``2 d_model**2`` weights),
+    ``d_model * d_state <= 2**28`` and at most ``2**30`` parameters in all
+    (``ValueError`` otherwise).
     """
 
     def __init__(self, d_model: int, d_state: int, r_min: float = 0.0, r_max: float = 1.0,
                  max_phase: float = 2 * math.pi, dropout: float = 0.0, norm: str = "layer") -> None:
         super().__init__()
-        _check_int(d_model, "d_model")
+        _check_int(d_model, "d_model", 1, _MAX_BLOCK_WIDTH)
         _check_int(d_state, "d_state")
-        if not isinstance(norm, str) or norm not in ("layer", "batch"):
-            raise ValueError(f"norm must be 'layer' or 'batch', got {norm!r}")
+        _check_params(_block_params(d_model, d_state), f"d_model={d_model}, d_state={d_state}")
+        check_choice(norm, "norm", ("layer", "batch"))
         dropout = check_finite_scalar(dropout, "dropout")
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
@@ -499,13 +575,29 @@ class LRUBlock(nn.Module):
         if state is None:
             state = self.lru.initial_state(x_t.shape[0], x_t.device)
         state = self.lru._check_state(state, x_t.shape[0], dtype, finite=False)
-        if check_finite:
+        if check_finite is not False and check_bool(check_finite, "check_finite"):
             _check_finite(("x_t", x_t), ("state", state))
         return self._step(x_t, state)
 
 
 def masked_mean(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-    """Mean over time of ``x`` (B, L, H) counting only ``mask`` (B, L) True steps."""
+    """Mean over time of ``x`` (B, L, H) counting only ``mask`` (B, L) True steps.
+
+    Parameters
+    ----------
+    x : Tensor, shape (B, L, H), float
+        Features, ``L >= 1``.
+    mask : Tensor, shape (B, L), optional
+        True at the steps to average (at least one per sequence). A bool tensor (as
+        :func:`ssmlib.data.pad_collate` builds); an integer or floating tensor is
+        accepted when every entry is 0 or 1 (read as False/True). A mask is not a
+        set of weights: other values raise ``ValueError``. None averages every step.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming ``x`` or ``mask``.
+    """
     check_tensor(x, "x", ndim=3, dtypes=_REAL, finite=_check_values())
     if x.shape[1] == 0:
         raise ValueError(f"x must have at least one time step to average, got shape {tuple(x.shape)}")
@@ -514,6 +606,12 @@ def masked_mean(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
     check_tensor(mask, "mask", ndim=2, finite=False)
     if tuple(mask.shape) != tuple(x.shape[:2]):
         raise ValueError(f"mask must have shape (B, L) = {tuple(x.shape[:2])}, got {tuple(mask.shape)}")
+    if mask.dtype != torch.bool:
+        if mask.is_complex():
+            raise TypeError(f"mask must be a bool tensor (or 0/1 values), got dtype {mask.dtype}")
+        if _check_values() and mask.numel() and not bool(((mask == 0) | (mask == 1)).all()):
+            raise ValueError("mask must be a bool tensor or hold only 0 and 1 (True at the steps "
+                             "to average; it is not a set of weights)")
     m = mask.to(x.dtype)[:, :, None]
     count = m.sum(dim=1)
     if bool((count == 0).any()):
@@ -560,6 +658,12 @@ class LRUClassifier(nn.Module):
         See :class:`LRUBlock`.
     pad_id : int
         Padding token id.
+
+    Notes
+    -----
+    Memory bounds: ``d_model <= 2**14``, ``n_layers <= 1024``, ``n_classes``,
+    ``vocab_size``, ``d_input`` and ``d_state <= 2**20``, and at most ``2**30``
+    parameters in all (``ValueError`` otherwise).
     """
 
     def __init__(self, n_classes: int, d_model: int = 64, d_state: int = 64, n_layers: int = 2, *,
@@ -569,7 +673,7 @@ class LRUClassifier(nn.Module):
         super().__init__()
         _check_int(n_classes, "n_classes", 2)
         _check_int(n_layers, "n_layers", 1, 1 << 10)
-        _check_int(d_model, "d_model")
+        _check_int(d_model, "d_model", 1, _MAX_BLOCK_WIDTH)
         _check_int(d_state, "d_state")
         if (vocab_size is None) == (d_input is None):
             raise ValueError("give exactly one of vocab_size (tokens) and d_input (continuous)")
@@ -579,9 +683,17 @@ class LRUClassifier(nn.Module):
             if pad_id >= vocab_size:
                 raise ValueError(f"pad_id must be a token id in [0, vocab_size={vocab_size}), "
                                  f"got {pad_id}")
-            self.encoder: nn.Module = nn.Embedding(vocab_size, d_model, padding_idx=pad_id)
+            n_enc, sizes = vocab_size * d_model, f"vocab_size={vocab_size}"
         else:
             _check_int(d_input, "d_input", 1)
+            n_enc, sizes = (d_input + 1) * d_model, f"d_input={d_input}"
+        _check_params(n_enc + n_layers * _block_params(d_model, d_state)
+                      + (d_model + 1) * n_classes,
+                      f"n_classes={n_classes}, d_model={d_model}, d_state={d_state}, "
+                      f"n_layers={n_layers}, {sizes}")
+        if vocab_size is not None:
+            self.encoder: nn.Module = nn.Embedding(vocab_size, d_model, padding_idx=pad_id)
+        else:
             self.encoder = nn.Linear(d_input, d_model)
         self.tokens = vocab_size is not None
         self.vocab_size = vocab_size
@@ -631,7 +743,7 @@ class LRUClassifier(nn.Module):
         by the embedding itself (no extra pass); on other devices it is checked
         first.
         """
-        cpu = x_t.device.type == "cpu" if isinstance(x_t, torch.Tensor) else False
+        cpu = x_t.is_cpu if isinstance(x_t, torch.Tensor) else False
         if self.tokens and cpu:
             check_tensor(x_t, "x_t", ndim=1, dtypes=(torch.int64, torch.int32), finite=False)
         else:
@@ -653,7 +765,7 @@ class LRUClassifier(nn.Module):
                       and s.device == device):
                 # not the fast case: the full check names the problem, or casts the dtype
                 states[i] = lru._check_state(s, batch, dtype, f"states[{i}]", finite=False)
-        if check_finite:
+        if check_finite is not False and check_bool(check_finite, "check_finite"):
             _check_finite(*([] if self.tokens else [("x_t", x_t)]),
                           *((f"states[{i}]", s) for i, s in enumerate(states)))
         if not self.tokens:
@@ -706,12 +818,25 @@ def lru_param_groups(model: nn.Module, lr: float, lr_factor: float = 0.5,
     ``lr * lr_factor`` and no weight decay; every other parameter gets ``lr`` and
     ``weight_decay``. Pass the result to ``torch.optim.AdamW``.
 
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model whose parameters are grouped.
+    lr : float
+        Learning rate, finite and ``> 0``.
+    lr_factor : float
+        Factor of the recurrent parameters' rate, finite and ``> 0``.
+    weight_decay : float
+        Weight decay of the other parameters, finite and ``>= 0``.
+
     Returns
     -------
     list of dict
         ``[{"params", "lr", "weight_decay", "name": "recurrent"}, {... "name": "other"}]``
         (a group is omitted when empty).
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     lr = check_finite_scalar(lr, "lr")
     if lr <= 0:
         raise ValueError(f"lr must be > 0, got {lr}")

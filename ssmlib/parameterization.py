@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_array, as_rng, check_finite_scalar
+from ._validation import as_array, as_rng, check_bool, check_finite_scalar
 
 __all__ = ["lambda_from_params", "params_from_lambda", "sample_ring"]
 
@@ -163,7 +163,7 @@ def sample_ring(
         For ``n < 1``, radii outside ``0 <= r_min < r_max <= 1`` or ``max_phase``
         outside ``(0, 2 pi]``.
     TypeError
-        For a non-integer ``n``.
+        For a non-integer ``n`` or a ``return_params`` that is not True or False.
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
         raise TypeError(f"n must be an int, got {type(n).__name__}")
@@ -180,6 +180,7 @@ def sample_ring(
         )
     if not (0.0 < max_phase <= 2 * np.pi + 1e-12):
         raise ValueError(f"max_phase must be in (0, 2*pi], got {max_phase}")
+    return_params = check_bool(return_params, "return_params")
     rng = as_rng(rng, "rng")
     u1 = rng.random(n)
     u2 = rng.random(n)

@@ -43,7 +43,19 @@ def use_book_style() -> None:
 
 
 def unit_circle(ax: Any, **kwargs: Any) -> None:
-    """Draw the unit circle and the axes through the origin on ``ax``."""
+    """Draw the unit circle and the axes through the origin on ``ax``.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The axes to draw on (anything else raises ``TypeError``).
+    **kwargs
+        Line style of the circle (passed to ``ax.plot``).
+    """
+    from matplotlib.axes import Axes
+
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
     theta = np.linspace(0, 2 * np.pi, 400)
     style = {"color": "0.5", "lw": 1.0, "ls": "--"}
     style.update(kwargs)

@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._validation import check_finite_scalar, check_int, check_size, check_tensor
+from ._validation import check_choice, check_finite_scalar, check_int, check_size, check_tensor
 from .lru import LRU, lru_param_groups
 
 __all__ = ["recall_batch", "RecallLRU", "RecallRNN", "make_recall_model", "train_recall",
@@ -134,8 +134,7 @@ class RecallRNN(nn.Module):
         super().__init__()
         self.n_symbols = check_size(n_symbols, "n_symbols", 2, _MAX_SYMBOLS)
         hidden = check_size(hidden, "hidden", 1, 4096)
-        if not isinstance(cell, str) or cell not in ("tanh", "gru"):
-            raise ValueError(f"cell must be 'tanh' or 'gru', got {cell!r}")
+        check_choice(cell, "cell", ("tanh", "gru"))
         self.cell = cell
         rnn = nn.RNN if cell == "tanh" else nn.GRU
         self.rnn = rnn(self.n_symbols + 1, hidden, batch_first=True)
@@ -162,8 +161,7 @@ def make_recall_model(kind: str, n_symbols: int = 4, seed: int = 0, **kwargs: An
     seed : int, >= 0
         ``torch.manual_seed(seed)`` is called before the parameters are drawn.
     """
-    if not isinstance(kind, str) or kind not in RECALL_MODELS:
-        raise ValueError(f"kind must be one of {RECALL_MODELS}, got {kind!r}")
+    check_choice(kind, "kind", RECALL_MODELS)
     seed = check_int(seed, "seed", minimum=0)
     torch.manual_seed(seed)
     if kind == "lru":
@@ -181,6 +179,16 @@ def recall_gradient_norm(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> 
     The model's parameters are left untouched (no ``.grad`` is written to them).
     The norm is taken in float64 whatever the dtype of ``x``, so gradients far below
     float32's range for squares (entries of order ``1e-27``) give their true, nonzero norm.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Maps ``x`` to logits (B, K).
+    x : Tensor, shape (B, L, K + 1), float
+        Inputs (finite).
+    y : Tensor, shape (B,), int64
+        Labels, in ``[0, K)`` for the model's ``K`` outputs (``ValueError`` naming ``y``
+        otherwise).
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -190,7 +198,16 @@ def recall_gradient_norm(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> 
         raise ValueError(f"y must have one label per sequence of x ({x.shape[0]}), "
                          f"got shape {tuple(y.shape)}")
     u = x.clone().requires_grad_(True)
-    loss = F.cross_entropy(model(u), y, reduction="sum")  # sum: per-sequence gradients
+    logits = model(u)
+    if not isinstance(logits, torch.Tensor) or logits.ndim != 2 or logits.shape[0] != y.shape[0]:
+        raise ValueError(f"model must map x to logits of shape (B, K) = ({y.shape[0]}, K), got "
+                         f"{tuple(logits.shape) if isinstance(logits, torch.Tensor) else logits!r}")
+    if y.numel():
+        lo, hi = int(y.min()), int(y.max())
+        if lo < 0 or hi >= logits.shape[1]:
+            raise ValueError(f"y must hold labels in [0, K={logits.shape[1]}) (the model's "
+                             f"outputs), got {lo if lo < 0 else hi}")
+    loss = F.cross_entropy(logits, y, reduction="sum")  # sum: per-sequence gradients
     (g,) = torch.autograd.grad(loss, u)
     # The norm in float64: float32 entries of ~1e-27 (a tanh RNN, delay 100) have squares
     # below float32's smallest subnormal, so a float32 norm would return exactly 0.
@@ -236,7 +253,8 @@ def train_recall(model: nn.Module, delay: int, *, steps: int = 200, batch_size: 
     delay : int, >= 0
         Blank steps between the symbol and the readout.
     steps, batch_size : int
-        Number of AdamW steps and sequences per step.
+        Number of AdamW steps (``1 <= steps <= 10**6``) and sequences per step
+        (``1 <= batch_size <= 2**16``).
     lr : float, > 0
     seed : int, >= 0
 
@@ -247,7 +265,7 @@ def train_recall(model: nn.Module, delay: int, *, steps: int = 200, batch_size: 
     if not isinstance(model, (RecallLRU, RecallRNN)):
         raise TypeError(f"model must be a RecallLRU or RecallRNN, got {type(model).__name__}")
     delay = check_size(delay, "delay", 0, 100_000)
-    steps = check_size(steps, "steps", 0, 1_000_000)
+    steps = check_int(steps, "steps", minimum=1, maximum=1_000_000)
     batch_size = check_size(batch_size, "batch_size", 1, 1 << 16)
     lr = check_finite_scalar(lr, "lr")
     if lr <= 0:

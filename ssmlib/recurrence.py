@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_array, check_result
+from ._validation import as_array, check_choice, check_result
 
 __all__ = [
     "linear_recurrence",
@@ -241,8 +241,7 @@ def causal_convolution(K: Any, u: Any, *, method: str = "fft") -> np.ndarray:
         raise ValueError(
             f"u must have shape (L, H) with H = {K_arr.shape[2]} (from K), got shape {u_arr.shape}"
         )
-    if method not in ("fft", "direct"):
-        raise ValueError(f"method must be 'fft' or 'direct', got {method!r}")
+    method = check_choice(method, "method", ("fft", "direct"))
     length = u_arr.shape[0]
     is_complex = np.iscomplexobj(K_arr) or np.iscomplexobj(u_arr)
     taps = K_arr[:length]

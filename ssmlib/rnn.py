@@ -200,7 +200,10 @@ def linear_rnn_autograd(lam: Any, u: Any, x0: Any = 1.0) -> tuple[float, np.ndar
     x_L = linear_rnn_torch(lam_t, u_t, x0_t)[-1]
     loss = 0.5 * (x_L**2).sum()
     loss.backward()
-    return loss.item(), lam_t.grad.numpy().copy(), x0_t.grad.numpy().copy()
+    # with no input steps (u of shape (0, N)) the loss does not depend on lam: zero gradient,
+    # as in linear_rnn_loss_and_grads
+    grad_lam = lam_t.grad if lam_t.grad is not None else torch.zeros_like(lam_t)
+    return loss.item(), grad_lam.numpy().copy(), x0_t.grad.numpy().copy()
 
 
 # ---------------------------------------------------------------------------
@@ -596,12 +599,18 @@ def hopf_normal_form(
     hopf_rhs(z0c, mu, a, omega)  # validates mu, a, omega
     # RK45 needs several steps per rotation (rate |omega|) and per e-fold (|mu|, |a| |z|^2):
     # refuse spans that cannot finish in reasonable time instead of running for hours.
-    rate = max(1.0, abs(omega), abs(mu), abs(a) * max(1.0, abs(z0c)) ** 2)
+    rates = {"omega": abs(float(omega)), "mu": abs(float(mu)),
+             "a and z0 (a |z0|^2)": abs(float(a)) * max(1.0, abs(z0c)) ** 2}
+    rate = max(1.0, *rates.values())
     span = float(t_arr[-1] - t_arr[0])
     if span * rate > _MAX_SPAN:
+        culprit = max(rates, key=rates.get) if rate > 1.0 else None
+        source = f"set by {culprit}" if culprit else "the floor of 1"
+        advice = f"reduce {culprit} or shorten t" if culprit else "shorten t"
         raise ValueError(
-            f"t spans {span:.6g} time units (x rate {rate:.3g} = {span * rate:.3g}), more than "
-            f"{_MAX_SPAN:.0g}: the integration cannot finish in reasonable time; shorten t")
+            f"t spans {span:.6g} time units and the fastest rate is {rate:.3g} ({source}): "
+            f"span x rate = {span * rate:.3g} is more than {_MAX_SPAN:.0g}, so the "
+            f"integration cannot finish in reasonable time; {advice}")
 
     def rhs(_t: float, y: np.ndarray) -> np.ndarray:
         dz = hopf_rhs(complex(y[0], y[1]), mu, a, omega)

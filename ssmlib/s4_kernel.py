@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._validation import check_positive, check_size, check_tensor
+from ._validation import check_bool, check_positive, check_size, check_tensor
 from .diagonalization import hippo_legs
 
 __all__ = [
@@ -93,7 +93,7 @@ def _check_dt(dt: Any) -> torch.Tensor:
     return torch.tensor(check_positive(dt, "dt"), dtype=torch.float64)
 
 
-def _check_dplr(Lambda, P, Q, B, C):
+def _check_dplr(Lambda, P, Q, B, C, c_name: str = "C"):
     Lambda = _c128(Lambda, "Lambda", 1)
     n = Lambda.shape[0]
     if n == 0:
@@ -107,11 +107,11 @@ def _check_dplr(Lambda, P, Q, B, C):
     if Q.shape != P.shape:
         raise ValueError(f"Q must have the shape of P {tuple(P.shape)}, got {tuple(Q.shape)}")
     B = _c128(B, "B", 1)
-    C = _c128(C, "C", 1)
+    C = _c128(C, c_name, 1)
     if B.shape[0] != n:
         raise ValueError(f"B must have shape (N,) = ({n},), got {tuple(B.shape)}")
     if C.shape[0] != n:
-        raise ValueError(f"C must have shape (N,) = ({n},), got {tuple(C.shape)}")
+        raise ValueError(f"{c_name} must have shape (N,) = ({n},), got {tuple(C.shape)}")
     return Lambda, P, Q, B, C
 
 
@@ -300,7 +300,7 @@ def dplr_generating_function(
     -------
     Tensor, shape (M,), complex128
     """
-    Lambda, P, Q, B, C_tilde = _check_dplr(Lambda, P, Q, B, C_tilde)
+    Lambda, P, Q, B, C_tilde = _check_dplr(Lambda, P, Q, B, C_tilde, "C_tilde")
     dt = _check_dt(dt)
     z = _c128(z, "z", 1)
     r = P.shape[1]
@@ -361,6 +361,7 @@ def dplr_kernel(
     for the iFFT, plus :math:`O(N^3 \\log L)` for :math:`\\bar A^{L}` unless ``C_is_tilde``.
     """
     L = _check_L(L)
+    C_is_tilde = check_bool(C_is_tilde, "C_is_tilde")
     Lambda, P, Q, B, C = _check_dplr(Lambda, P, Q, B, C)
     C_tilde = C if C_is_tilde else dplr_truncated_C(Lambda, P, Q, C, dt, L)
     z = torch.exp(-2j * math.pi * torch.arange(L, dtype=torch.float64) / L)

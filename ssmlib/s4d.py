@@ -54,7 +54,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._validation import check_finite_scalar, check_positive, check_size, check_tensor
+from ._validation import (
+    check_choice, check_finite_scalar, check_positive, check_size, check_tensor,
+)
 from .s4_kernel import hippo_legs_nplr
 from .scan import scan
 
@@ -79,14 +81,25 @@ _REAL = (torch.float32, torch.float64)
 _COMPLEX = (torch.complex64, torch.complex128)
 #: Largest layer width / state size accepted (larger ones cannot be allocated).
 _MAX_WIDTH = 1 << 16
+#: Largest Vandermonde matrix (entries ``prod(batch) * N/2 * L``) that
+#: :func:`s4d_vandermonde` and :func:`s4d_kernel` form (``2**28`` complex entries: 2-4 GiB).
+_MAX_VANDERMONDE = 1 << 28
+
+
+def _check_vandermonde_size(batch_shape: tuple, modes: int, L: int, names: str) -> None:
+    """Refuse a Vandermonde matrix of more than :data:`_MAX_VANDERMONDE` entries (memory)."""
+    entries = math.prod(batch_shape) * modes * L
+    if entries > _MAX_VANDERMONDE:
+        raise ValueError(
+            f"{names} too large (memory): the Vandermonde matrix would hold "
+            f"{math.prod(batch_shape)} x {modes} modes x L = {L} = {entries} entries, more than "
+            f"{_MAX_VANDERMONDE}; lower L or the number of modes")
 
 
 
 
 def _check_method(method: Any) -> str:
-    if method not in S4D_DISCRETIZATIONS:
-        raise ValueError(f"method must be one of {S4D_DISCRETIZATIONS}, got {method!r}")
-    return method
+    return check_choice(method, "method", S4D_DISCRETIZATIONS)
 
 
 def s4d_init(N: int, init: str = "inv", *, dtype: torch.dtype = torch.complex64) -> torch.Tensor:
@@ -112,9 +125,8 @@ def s4d_init(N: int, init: str = "inv", *, dtype: torch.dtype = torch.complex64)
     N = check_size(N, "N", 2)
     if N % 2:
         raise ValueError(f"N must be even (N // 2 conjugate pairs), got {N}")
-    if init not in S4D_INITS:
-        raise ValueError(f"init must be one of {S4D_INITS}, got {init!r}")
-    if dtype not in _COMPLEX:
+    init = check_choice(init, "init", S4D_INITS)
+    if not isinstance(dtype, torch.dtype) or dtype not in _COMPLEX:
         raise TypeError(f"dtype must be torch.complex64 or torch.complex128, got {dtype}")
     n = torch.arange(N // 2, dtype=torch.float64)
     if init == "lin":
@@ -209,23 +221,45 @@ def s4d_vandermonde(W: torch.Tensor, log_lam: torch.Tensor, L: int) -> torch.Ten
         :math:`\\log \\lambda_n` (for ZOH, :math:`\\Delta A_n`); real part :math:`-\\infty`
         allowed (:math:`\\lambda_n = 0`).
     L : int, >= 1
+        Number of taps; the Vandermonde matrix (``prod(batch) * N/2 * L`` entries) must hold at
+        most ``2**28`` entries (memory).
 
     Returns
     -------
     K : Tensor, shape (..., L), real dtype of ``W``
+
+    Raises
+    ------
+    ValueError
+        For NaN or ``+inf`` in ``log_lam``, a size beyond the memory bound, or a kernel that
+        overflows (non-finite).
     """
     check_tensor(W, "W", dtypes=_COMPLEX)
     check_tensor(log_lam, "log_lam", dtypes=_COMPLEX, finite=False)  # -inf is log(0)
-    if bool(torch.isnan(torch.view_as_real(log_lam)).any()):
+    parts = torch.view_as_real(log_lam)
+    if bool(torch.isnan(parts).any()):
         raise ValueError("log_lam must not contain NaN")
+    if bool((parts[..., 0] == math.inf).any()) or not bool(torch.isfinite(parts[..., 1]).all()):
+        raise ValueError("log_lam must be finite, except a real part of -inf (lambda = 0); "
+                         "got +inf in its real part or a non-finite imaginary part")
     L = check_size(L, "L", 1)
     if W.ndim < 1 or log_lam.shape[-1:] != W.shape[-1:]:
         raise ValueError(f"log_lam must have W's last axis (N/2 = {W.shape[-1:]}), got {tuple(log_lam.shape)}")
+    try:
+        batch_shape = torch.broadcast_shapes(W.shape[:-1], log_lam.shape[:-1])
+    except RuntimeError as exc:
+        raise ValueError(f"log_lam must broadcast with W: shapes {tuple(log_lam.shape)} and "
+                         f"{tuple(W.shape)}") from exc
+    _check_vandermonde_size(tuple(batch_shape), W.shape[-1], L, "W, log_lam and L")
     ell = torch.arange(1, L, device=W.device, dtype=W.real.dtype)
     V = torch.exp(log_lam.unsqueeze(-1) * ell)  # (..., N/2, L - 1), V_nl = lam_n^l for l >= 1
     ones = torch.ones(V.shape[:-1] + (1,), dtype=V.dtype, device=V.device)
     V = torch.cat([ones, V], dim=-1)  # l = 0: lam^0 = 1 exactly (even for lam = 0, log_lam = -inf)
-    return 2 * torch.einsum("...n,...nl->...l", W, V).real
+    K = 2 * torch.einsum("...n,...nl->...l", W, V).real
+    if not bool(torch.isfinite(K).all()):
+        raise ValueError("the kernel K overflows (non-finite result): the real part of log_lam "
+                         "is too large for L taps (|lambda|^L overflows), or W is too large")
+    return K
 
 
 def s4d_kernel(
@@ -243,7 +277,8 @@ def s4d_kernel(
     dt : float or Tensor of shape (H,), > 0
         Step :math:`\\Delta`.
     L : int, >= 1
-        Number of taps.
+        Number of taps; ``A.numel() * L`` must be at most ``2**28`` (memory: the Vandermonde
+        matrix is formed).
     B : Tensor, broadcastable to ``A``, optional
         Input vector; ones if omitted (the minimal S4D kernel's convention).
     method : {"zoh", "bilinear"}
@@ -260,6 +295,8 @@ def s4d_kernel(
     system of size :math:`N` made of the modes and their conjugates.
     """
     lam, Bbar = s4d_discretize(A, dt, B, method)
+    L = check_size(L, "L", 1)
+    _check_vandermonde_size(tuple(A.shape[:-1]), A.shape[-1], L, "A and L")
     check_tensor(C, "C", dtypes=_COMPLEX)
     if C.shape != A.shape:
         raise ValueError(f"C must have A's shape {tuple(A.shape)}, got {tuple(C.shape)}")
@@ -290,6 +327,8 @@ def fft_causal_conv(u: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
     if K.shape[0] != u.shape[2]:
         raise ValueError(f"K must have shape (H, L) with H = {u.shape[2]} (from u), got {tuple(K.shape)}")
     L = u.shape[1]
+    if u.numel() == 0:  # empty batch, length or width: nothing to transform
+        return torch.zeros(u.shape, dtype=torch.promote_types(u.dtype, K.dtype), device=u.device)
     n = 2 * L
     k_f = torch.fft.rfft(K[:, :L], n=n)  # (H, n/2+1)
     u_f = torch.fft.rfft(u.transpose(1, 2), n=n)  # (B, H, n/2+1)
@@ -428,12 +467,12 @@ class S4D(nn.Module):
         Returns
         -------
         Tensor, shape (B, L, H), dtype of ``u``
+            Empty when ``B`` or ``L`` is 0.
         """
         u = self._check_u(u, "u", 3)
-        if mode not in ("fft", "recurrence"):
-            raise ValueError(f"mode must be 'fft' or 'recurrence', got {mode!r}")
+        mode = check_choice(mode, "mode", ("fft", "recurrence"))
         batch, L, H = u.shape
-        if L == 0:
+        if L == 0 or batch == 0:  # empty input: the SSM part is just the (empty) skip
             return u * self.D.to(u.dtype)
         if mode == "fft":
             K = self.kernel(L)  # (H, L)

@@ -51,7 +51,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._validation import check_positive, check_size, check_tensor
+from ._validation import check_bool, check_choice, check_positive, check_size, check_tensor
 from .scan import scan
 
 __all__ = ["selective_scan", "SelectiveSSM", "MambaBlock"]
@@ -102,6 +102,13 @@ def _prepare_BC(M: Any, name: str, batch: int, dim: int, N: int, L: int,
     if M4.shape[3] != L:
         raise ValueError(f"{name} must have L = {L} steps on its last axis, got {M4.shape[3]}")
     return M4.to(rdt)
+
+
+def _check_backend(backend: Any) -> str:
+    """``backend``: ``"auto"`` or one of :data:`ssmlib.scan.SCAN_BACKENDS`."""
+    from .scan import SCAN_BACKENDS
+
+    return check_choice(backend, "backend", ("auto", *SCAN_BACKENDS))
 
 
 def _per_channel(M: torch.Tensor, dim: int) -> torch.Tensor:
@@ -194,8 +201,9 @@ def selective_scan(
         check_tensor(z, "z", ndim=3, dtypes=_IN)
         if z.shape != u.shape:
             raise ValueError(f"z must have u's shape {tuple(u.shape)}, got {tuple(z.shape)}")
-    if not isinstance(delta_softplus, bool):
-        raise TypeError(f"delta_softplus must be a bool, got {type(delta_softplus).__name__}")
+    delta_softplus = check_bool(delta_softplus, "delta_softplus")
+    return_last_state = check_bool(return_last_state, "return_last_state")
+    backend = _check_backend(backend)
 
     uf = u.to(rdt)
     dlt = delta.to(rdt)
@@ -269,15 +277,15 @@ class SelectiveSSM(nn.Module):
                  dt_min: float = 0.001, dt_max: float = 0.1, dt_init_floor: float = 1e-4,
                  backend: str = "auto") -> None:
         super().__init__()
-        from .scan import SCAN_BACKENDS
-
-        if not isinstance(backend, str) or (backend != "auto" and backend not in SCAN_BACKENDS):
-            raise ValueError(f"backend must be 'auto' or one of {tuple(SCAN_BACKENDS)}, got {backend!r}")
-        self.backend = backend
+        self.backend = _check_backend(backend)
         H = self.d_model = check_size(d_model, "d_model", 1, _MAX_WIDTH)
         N = self.d_state = check_size(d_state, "d_state", 1, _MAX_WIDTH)
-        if dt_rank == "auto":
+        if isinstance(dt_rank, str):
+            if dt_rank != "auto":
+                raise TypeError(f"dt_rank must be 'auto' or an int, got {dt_rank!r}")
             dt_rank = math.ceil(H / 16)
+        elif isinstance(dt_rank, bool) or not isinstance(dt_rank, (int, np.integer)):
+            raise TypeError(f"dt_rank must be 'auto' or an int, got {type(dt_rank).__name__}")
         self.dt_rank = check_size(dt_rank, "dt_rank", 1, _MAX_WIDTH)
         dt_min = check_positive(dt_min, "dt_min")
         dt_max = check_positive(dt_max, "dt_max")

@@ -79,6 +79,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._validation import check_bool, check_choice, check_int
 from .inference import benchmark_inference
 from .lru import LRUClassifier, lru_param_groups
 from .runstate import (
@@ -123,6 +124,15 @@ TASKS = ("listops", "pathfinder", "pathx")
 #: Largest generated split (samples are held in memory).
 _MAX_SAMPLES = 10_000_000
 
+#: Upper bounds of TrainConfig's count fields (time or memory; see TrainConfig).
+_BOUNDS = {"batch_size": 1 << 16, "epochs": 10_000, "d_model": 1 << 14, "d_state": 1 << 16,
+           "n_layers": 1 << 10, "n_heads": 1 << 14, "max_depth": 100, "max_length": 1_000_000,
+           "num_threads": 1 << 10, "max_steps": 1_000_000_000, "seed": 2**63 - 1,
+           "data_seed": 2**63 - 1}
+
+#: Largest seed (torch's generators take 64-bit seeds).
+_MAX_SEED = 2**63 - 1
+
 #: Paper-scale settings per task (see the module docstring for sources).
 PRESETS: dict[str, dict[str, Any]] = {
     # S5 run_lra_listops.sh: d_model 128, ssm_size 16, 8 layers, bsz 50, 40 epochs,
@@ -149,6 +159,14 @@ class TrainConfig:
 
     Defaults are CPU-sized (short generated ListOps); see :data:`PRESETS` for
     paper-scale settings.
+
+    :meth:`validate` bounds the count fields (a run that cannot finish or fit in
+    memory is refused): ``batch_size <= 65536``, ``epochs <= 10000``,
+    ``d_model <= 16384``, ``d_state <= 65536``, ``n_layers <= 1024``,
+    ``n_heads <= 16384``, ``max_depth <= 100``, ``max_length <= 1000000``,
+    ``resolution <= 1024``, ``n_train``, ``n_val``, ``n_test <= 10**7``,
+    ``num_threads <= 1024``, ``max_steps <= 10**9``, ``seed`` and
+    ``data_seed <= 2**63 - 1``.
     """
 
     task: str = "listops"
@@ -189,9 +207,7 @@ class TrainConfig:
     def validate(self) -> "TrainConfig":
         """Check every field; raise ``ValueError``/``TypeError`` naming the field. Returns self."""
         def choice(name: str, options: tuple) -> None:
-            v = getattr(self, name)
-            if not isinstance(v, str) or v not in options:
-                raise ValueError(f"{name} must be one of {options}, got {v!r}")
+            check_choice(getattr(self, name), name, options)
 
         def integer(name: str, minimum: int, optional: bool = False) -> None:
             v = getattr(self, name)
@@ -202,6 +218,9 @@ class TrainConfig:
                                 f"got {type(v).__name__}")
             if v < minimum:
                 raise ValueError(f"{name} must be >= {minimum}, got {v}")
+            if name in _BOUNDS and v > _BOUNDS[name]:
+                why = "" if name.endswith("seed") else " (time or memory)"
+                raise ValueError(f"{name} must be <= {_BOUNDS[name]}{why}, got {v}")
 
         def real(name: str, lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False,
                  optional: bool = False) -> None:
@@ -274,8 +293,8 @@ class TrainConfig:
 
 # --- infrastructure -----------------------------------------------------------------
 def seed_everything(seed: int) -> None:
-    """Seed python, numpy and torch (CPU and CUDA)."""
-    _check_int(seed, "seed", 0)
+    """Seed python, numpy and torch (CPU and CUDA); ``0 <= seed <= 2**63 - 1``."""
+    check_int(seed, "seed", minimum=0, maximum=_MAX_SEED)
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
@@ -405,13 +424,20 @@ def evaluate_model(model: nn.Module, loader: Any, device: torch.device | str) ->
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if not hasattr(loader, "__iter__"):
+    if isinstance(loader, (str, bytes, dict)) or not hasattr(loader, "__iter__"):
         raise TypeError(f"loader must be an iterable of (x, mask, y) batches, "
                         f"got {type(loader).__name__}")
     device = select_device(device)
     model.eval()
     total, correct, loss_sum = 0, 0, 0.0
-    for x, mask, y in loader:
+    for batch in loader:
+        if not (isinstance(batch, (tuple, list)) and len(batch) == 3
+                and all(isinstance(t, torch.Tensor) for t in batch)):
+            raise TypeError(f"loader must yield (x, mask, y) batches of three tensors, got a "
+                            f"{type(batch).__name__}"
+                            + (f" of length {len(batch)}" if isinstance(batch, (tuple, list))
+                               else ""))
+        x, mask, y = batch
         x, mask, y = x.to(device), mask.to(device), y.to(device)
         logits = model(x, mask)
         loss_sum += F.cross_entropy(logits, y, reduction="sum").item()
@@ -519,8 +545,8 @@ def train(config: TrainConfig | dict | None = None, *, resume: bool = False,
     ``metrics.json``.
     """
     cfg = _config_from(config, overrides)
-    if not isinstance(resume, bool) or not isinstance(overwrite, bool):
-        raise TypeError("resume and overwrite must be bools")
+    resume = check_bool(resume, "resume")
+    overwrite = check_bool(overwrite, "overwrite")
     if resume and overwrite:
         raise ValueError("give at most one of resume and overwrite")
     if on_step is not None and not callable(on_step):
@@ -818,10 +844,10 @@ def length_generalization(model: str = "lru", *, train_length: int = 64,
         Test sequences per length.
     seed : int
         Seeds the model's initialization and training order (torch) and the
-        training data. The test data depend only on the length: every seed and
-        both models are tested on the same sequences.
+        training data (``0 <= seed <= 2**63 - 1``). The test data depend only on the
+        length: every seed and both models are tested on the same sequences.
     num_threads : int, optional
-        ``torch.set_num_threads`` before training.
+        ``torch.set_num_threads`` before training (``1 <= num_threads <= 1024``).
 
     Returns
     -------
@@ -834,8 +860,7 @@ def length_generalization(model: str = "lru", *, train_length: int = 64,
     """
     from .data.lengthgen import generate_recall, recall_vocab_size
 
-    if not isinstance(model, str) or model not in ("lru", "transformer"):
-        raise ValueError(f"model must be 'lru' or 'transformer', got {model!r}")
+    check_choice(model, "model", ("lru", "transformer"))
     train_length = _check_int(train_length, "train_length", 2, 1 << 20)
     if test_lengths is None:
         test_lengths = [train_length * f for f in (1, 2, 4, 8)]
@@ -848,7 +873,7 @@ def length_generalization(model: str = "lru", *, train_length: int = 64,
     steps = _check_int(steps, "steps", 1, 1 << 24)
     batch_size = _check_int(batch_size, "batch_size", 1, 1 << 16)
     n_test = _check_int(n_test, "n_test", 1, 1 << 20)
-    seed = _check_int(seed, "seed", 0)
+    seed = check_int(seed, "seed", minimum=0, maximum=_MAX_SEED)
     for name, v in (("d_model", d_model), ("d_state", d_state), ("n_layers", n_layers),
                     ("n_heads", n_heads)):
         _check_int(v, name, 1, 1 << 16)
@@ -950,7 +975,17 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _check_argv(argv: Any) -> None:
+    if argv is None:
+        return
+    if not isinstance(argv, (list, tuple)) or not all(isinstance(a, str) for a in argv):
+        raise TypeError(f"argv must be None or a list of str (command-line arguments), got "
+                        f"{type(argv).__name__}"
+                        + (" holding a non-str" if isinstance(argv, (list, tuple)) else ""))
+
+
 def _parse(argv: Sequence[str] | None) -> tuple[TrainConfig, dict[str, bool]]:
+    _check_argv(argv)
     parser = _parser()
     args = vars(parser.parse_args(argv))
     flags = {"resume": args.pop("resume"), "overwrite": args.pop("overwrite")}
@@ -978,6 +1013,7 @@ def _parse(argv: Sequence[str] | None) -> tuple[TrainConfig, dict[str, bool]]:
 def config_from_args(argv: Sequence[str] | None = None) -> TrainConfig:
     """Build a :class:`TrainConfig` from command-line arguments.
 
+    ``argv`` is None (``sys.argv[1:]``) or a list of str (``TypeError`` otherwise).
     Invalid values exit with a one-line usage error (status 2), as argparse does.
     """
     return _parse(argv)[0]
@@ -990,6 +1026,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ``--time-limit-s``), 1 when training diverged, 2 for bad arguments or an
     output directory that already holds a run (without ``--resume`` /
     ``--overwrite``), 130 when interrupted (SIGINT/SIGTERM; resume with ``--resume``).
+
+    ``argv`` is None (``sys.argv[1:]``) or a list of str; anything else is a
+    ``TypeError`` naming ``argv`` (bad command-line arguments themselves exit with
+    status 2, as argparse does).
     """
     cfg, flags = _parse(argv)
     try:

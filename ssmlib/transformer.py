@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._validation import check_int, check_size
+from ._validation import check_choice, check_int, check_size
 from .lru import _check_input, masked_mean
 
 __all__ = ["TransformerClassifier", "KVCache", "sinusoidal_positions"]
@@ -44,6 +44,14 @@ def _check_int(x: Any, name: str, minimum: int, maximum: int | None = None) -> i
 
 
 _MAX_SIZE = 1 << 20  # widths, heads, layers, classes, vocabulary
+
+#: Largest width of a :class:`TransformerClassifier` (a block holds ``12 d_model**2``
+#: weights; memory).
+_MAX_WIDTH = 1 << 14
+
+#: Largest number of parameters of a :class:`TransformerClassifier` (``2**30`` float32:
+#: 4 GiB; memory).
+_MAX_PARAMS = 1 << 30
 
 POSITIONS = ("learned", "sinusoidal")
 
@@ -147,11 +155,43 @@ class KVCache:
     at ``position == length`` writes entry ``position`` and attends over entries
     ``0..position``, so a step costs O(position) reads and no copy of the cache.
     Make one with :meth:`TransformerClassifier.new_cache`.
+
+    Parameters
+    ----------
+    keys, values : list of Tensor
+        One buffer per block (lists of the same length, at least one), each a 4-D
+        floating tensor (B, n_heads, capacity, d_model / n_heads); every buffer has
+        the same shape, dtype and device (``TypeError``/``ValueError`` naming
+        ``keys`` or ``values`` otherwise).
     """
 
     def __init__(self, keys: list, values: list) -> None:
-        self.keys = keys
-        self.values = values
+        for name, bufs in (("keys", keys), ("values", values)):
+            if not isinstance(bufs, (list, tuple)):
+                raise TypeError(f"{name} must be a list of tensors (one per block), "
+                                f"got {type(bufs).__name__}")
+            if not bufs:
+                raise ValueError(f"{name} must hold at least one tensor (one per block), "
+                                 "got an empty list")
+        if len(keys) != len(values):
+            raise ValueError(f"keys and values must have the same length (one buffer per "
+                             f"block), got {len(keys)} and {len(values)}")
+        ref = keys[0]
+        for name, bufs in (("keys", keys), ("values", values)):
+            for i, t in enumerate(bufs):
+                if not isinstance(t, torch.Tensor):
+                    raise TypeError(f"{name}[{i}] must be a torch.Tensor, got {type(t).__name__}")
+                if not t.dtype.is_floating_point:
+                    raise TypeError(f"{name}[{i}] must be a floating tensor, got {t.dtype}")
+                if t.ndim != 4:
+                    raise ValueError(f"{name}[{i}] must have 4 dimensions (B, n_heads, capacity, "
+                                     f"d_model / n_heads), got shape {tuple(t.shape)}")
+                if t.shape != ref.shape or t.dtype != ref.dtype or t.device != ref.device:
+                    raise ValueError(
+                        f"{name}[{i}] must match keys[0] (shape {tuple(ref.shape)}, {ref.dtype}, "
+                        f"{ref.device}), got shape {tuple(t.shape)}, {t.dtype}, {t.device}")
+        self.keys = list(keys)
+        self.values = list(values)
         self.length = 0
 
     @property
@@ -209,16 +249,21 @@ class TransformerClassifier(nn.Module):
     positions : {"learned", "sinusoidal"}
         Learned absolute embeddings (default), or the fixed sinusoidal encoding of
         Vaswani et al. (2017), :func:`sinusoidal_positions`.
+
+    Notes
+    -----
+    Memory bounds: ``d_model <= 2**14``, ``n_layers <= 1024``, ``max_len <= 2**24``
+    (learned positions: ``max_len * d_model <= 2**28``), and at most ``2**30``
+    parameters in all (``ValueError`` otherwise).
     """
 
     def __init__(self, n_classes: int, d_model: int = 64, n_layers: int = 2, n_heads: int = 4, *,
                  vocab_size: int | None = None, d_input: int | None = None, max_len: int = 4096,
                  dropout: float = 0.0, pad_id: int = 0, positions: str = "learned") -> None:
         super().__init__()
-        if not isinstance(positions, str) or positions not in POSITIONS:
-            raise ValueError(f"positions must be one of {POSITIONS}, got {positions!r}")
+        check_choice(positions, "positions", POSITIONS)
         _check_int(n_classes, "n_classes", 2, _MAX_SIZE)
-        _check_int(d_model, "d_model", 1, 1 << 16)
+        _check_int(d_model, "d_model", 1, _MAX_WIDTH)
         _check_int(n_layers, "n_layers", 1, 1 << 10)
         _check_int(n_heads, "n_heads", 1, 1 << 16)
         _check_int(max_len, "max_len", 1, 1 << 24)
@@ -241,6 +286,16 @@ class TransformerClassifier(nn.Module):
             _check_int(d_input, "d_input", 1, _MAX_SIZE)
         if d_model % n_heads:
             raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
+        n_enc = vocab_size * d_model if vocab_size is not None else (d_input + 1) * d_model
+        n_params = (n_enc + (max_len * d_model if positions == "learned" else 0)
+                    + n_layers * (12 * d_model * d_model + 13 * d_model)
+                    + 2 * d_model + (d_model + 1) * n_classes)
+        if n_params > _MAX_PARAMS:
+            sizes = (f"vocab_size={vocab_size}" if vocab_size is not None
+                     else f"d_input={d_input}")
+            raise ValueError(f"n_classes={n_classes}, d_model={d_model}, n_layers={n_layers}, "
+                             f"max_len={max_len}, {sizes} give {n_params} parameters, more than "
+                             "2**30 (memory)")
         self.tokens = vocab_size is not None
         self.vocab_size = vocab_size
         self.d_input = d_input
@@ -312,6 +367,57 @@ class TransformerClassifier(nn.Module):
         new = [torch.empty(shape, dtype=w.dtype, device=w.device) for _ in range(len(self.blocks) * 2)]
         return KVCache(new[0::2], new[1::2])
 
+    def _cache_shape(self) -> tuple[int, int]:
+        heads = self.blocks[0].n_heads
+        return heads, self.d_model // heads
+
+    def _check_kv(self, cache: KVCache, batch: int) -> None:
+        """O(1) checks of a :class:`KVCache` against the model (errors name ``caches``)."""
+        w = self.decoder.weight
+        heads, hd = self._cache_shape()
+        keys, values = cache.keys, cache.values
+        if not (isinstance(keys, list) and isinstance(values, list)
+                and len(keys) == len(values) == len(self.blocks)):
+            raise ValueError(f"caches must hold {len(self.blocks)} blocks of batch {batch} "
+                             "(make it with new_cache)")
+        k = keys[0]
+        if not (isinstance(k, torch.Tensor) and k.ndim == 4 and k.shape[0] == batch
+                and k.shape[1] == heads and k.shape[3] == hd and k.dtype == w.dtype
+                and k.device == w.device):
+            got = (f"shape {tuple(k.shape)}, {k.dtype}, {k.device}" if isinstance(k, torch.Tensor)
+                   else type(k).__name__)
+            raise ValueError(f"caches must hold {len(self.blocks)} blocks of batch {batch} with "
+                             f"buffers (B, n_heads, capacity, d_model / n_heads) = "
+                             f"({batch}, {heads}, capacity, {hd}), {w.dtype}, on {w.device} "
+                             f"(make it with new_cache); got {got}")
+        if not isinstance(cache.length, int) or isinstance(cache.length, bool):
+            raise TypeError(f"caches.length must be an int, got {type(cache.length).__name__}")
+
+    def _check_legacy(self, caches: Any, batch: int) -> None:
+        """Checks of a legacy list cache: one (keys, values) pair per block (or None), each
+        (B, n_heads, L, d_model / n_heads) in the model's dtype and device."""
+        if not isinstance(caches, (list, tuple)) or len(caches) != len(self.blocks):
+            raise ValueError(f"caches must be a KVCache or a list with one (keys, values) pair "
+                             f"per block ({len(self.blocks)})")
+        w = self.decoder.weight
+        heads, hd = self._cache_shape()
+        for i, pair in enumerate(caches):
+            if pair is None:
+                continue
+            if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+                raise ValueError(f"caches[{i}] must be a (keys, values) pair or None, "
+                                 f"got {type(pair).__name__}")
+            for t in pair:
+                if not (isinstance(t, torch.Tensor) and t.ndim == 4 and t.shape[0] == batch
+                        and t.shape[1] == heads and t.shape[3] == hd
+                        and t.shape[2] == pair[0].shape[2] and t.dtype == w.dtype
+                        and t.device == w.device):
+                    got = (f"shape {tuple(t.shape)}, {t.dtype}, {t.device}"
+                           if isinstance(t, torch.Tensor) else type(t).__name__)
+                    raise ValueError(f"caches[{i}] must hold keys and values of shape "
+                                     f"(B, n_heads, L, d_model / n_heads) = ({batch}, {heads}, L, "
+                                     f"{hd}), {w.dtype}, on {w.device}; got {got}")
+
     def step(self, x_t: torch.Tensor, caches: KVCache | list | None = None, position: int = 0
              ) -> tuple[torch.Tensor, KVCache | list]:
         """Features of one new token at ``position`` given the key/value caches.
@@ -341,24 +447,20 @@ class TransformerClassifier(nn.Module):
         if self.pos is not None and position >= self.max_len:
             raise ValueError(f"position must be < max_len={self.max_len}, got {position}")
         if isinstance(caches, KVCache):
+            self._check_kv(caches, x_t.shape[0])
             if position != caches.length:
                 raise ValueError(f"position must equal the cache's length ({caches.length}) "
                                  f"for a KVCache, got {position}")
             if position >= caches.capacity:
                 raise ValueError(f"position must be < the cache's capacity ({caches.capacity}), "
                                  f"got {position}")
-            if len(caches.keys) != len(self.blocks) or caches.keys[0].shape[0] != x_t.shape[0]:
-                raise ValueError(f"caches must hold {len(self.blocks)} blocks of batch "
-                                 f"{x_t.shape[0]} (make it with new_cache)")
             h = self.encoder(x_t) + self._step_position(position)
             for block, k, v in zip(self.blocks, caches.keys, caches.values):
                 h = block.step_inplace(h, k, v, position)
             caches.length = position + 1
             return self.norm(h), caches
-        if caches is not None and (not isinstance(caches, (list, tuple))
-                                   or len(caches) != len(self.blocks)):
-            raise ValueError(f"caches must be a KVCache or a list with one (keys, values) pair "
-                             f"per block ({len(self.blocks)})")
+        if caches is not None:
+            self._check_legacy(caches, x_t.shape[0])
         h = self.encoder(x_t) + self._step_position(position)
         caches = list(caches) if caches is not None else [None] * len(self.blocks)
         for i, block in enumerate(self.blocks):

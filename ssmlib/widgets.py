@@ -60,6 +60,8 @@ from typing import Any, Callable, Iterator, Mapping, Sequence, Union
 
 import numpy as np
 
+from ._validation import check_bool, check_choice
+
 __all__ = ["Param", "Choice", "Explorer", "static_mode", "in_kernel"]
 
 #: Hard cap on the number of precomputed frames, to keep pages small.
@@ -175,7 +177,9 @@ class Param:
     label : str, optional
         Text shown beside the slider (plain text; keep it short).
     step : float, optional
-        Step of the live slider (for ``scale="log"``: of its base-10 exponent).
+        Step of the live slider (for ``scale="log"``: of its base-10 exponent), > 0 and
+        at most the slider's range (``max(values) - min(values)``; for ``scale="log"`` the
+        range of the base-10 exponent) when the grid has more than one value.
         Default: a 1-2-5 step of about 1/200 of the range (1 for integers).
     fmt : str
         Format of the printed value, e.g. ``"{:.2f}"``.
@@ -205,6 +209,12 @@ class Param:
 
     def __post_init__(self) -> None:
         _check_name(self.name)
+        if (isinstance(self.values, (bool, np.bool_))
+                or (isinstance(self.values, np.ndarray) and self.values.dtype == bool)
+                or (isinstance(self.values, (list, tuple))
+                    and any(isinstance(v, (bool, np.bool_)) for v in self.values))):
+            raise TypeError(f"Param {self.name!r}: values must be a sequence of numbers, "
+                            f"not bools, got {self.values!r}")
         try:
             grid = np.asarray(self.values, dtype=float).ravel()
         except (TypeError, ValueError):
@@ -223,13 +233,16 @@ class Param:
         except (ValueError, IndexError, KeyError) as err:
             raise ValueError(f"Param {self.name!r}: fmt {self.fmt!r} cannot format a number "
                              f"({err})") from None
-        if self.scale not in ("linear", "log"):
-            raise ValueError(f"Param {self.name!r}: scale must be 'linear' or 'log', "
-                             f"got {self.scale!r}")
+        try:
+            check_choice(self.scale, "scale", ("linear", "log"))
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"Param {self.name!r}: {err}") from None
         if self.scale == "log" and grid[0] <= 0:
             raise ValueError(f"Param {self.name!r}: scale='log' needs positive values")
-        if not isinstance(self.integer, bool):
-            raise TypeError(f"Param {self.name!r}: integer must be a bool")
+        try:
+            self.integer = check_bool(self.integer, "integer")
+        except TypeError as err:
+            raise TypeError(f"Param {self.name!r}: {err}") from None
         if self.integer and not np.all(grid == np.round(grid)):
             raise ValueError(f"Param {self.name!r}: integer=True needs integer values")
         self._grid = grid
@@ -249,6 +262,12 @@ class Param:
             if not (math.isfinite(self.step) and self.step > 0):
                 raise ValueError(f"Param {self.name!r}: step must be finite and > 0, "
                                  f"got {self.step}")
+            span = (math.log10(grid[-1]) - math.log10(grid[0]) if self.scale == "log"
+                    else float(grid[-1] - grid[0]))
+            if grid.size > 1 and self.step > span:
+                what = "the range of the base-10 exponent" if self.scale == "log" else "the range"
+                raise ValueError(f"Param {self.name!r}: step must be at most {what} "
+                                 f"{span:g} of the slider, got {self.step}")
         if self.max_by is not None:
             if (not isinstance(self.max_by, tuple) or len(self.max_by) != 2
                     or not isinstance(self.max_by[0], str)
@@ -276,17 +295,53 @@ class Param:
     def hi(self) -> float:
         return float(self._grid[-1])
 
+    def _check_value(self, value: Any) -> float:
+        """``value`` as a float: a real number (not a bool), not NaN; errors name ``value``."""
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (Real, np.number)) \
+                or isinstance(value, np.complexfloating):
+            raise TypeError(f"value for Param {self.name!r} must be a real number, got "
+                            f"{type(value).__name__}")
+        v = float(value)
+        if math.isnan(v):
+            raise ValueError(f"value for Param {self.name!r} must not be NaN")
+        return v
+
     def nearest_index(self, value: float) -> int:
-        """Index of the grid value closest to ``value`` (for a log scale: closest in log)."""
+        """Index of the grid value closest to ``value`` (for a log scale: closest in log).
+
+        ``value`` must be a real number, not NaN (``TypeError``/``ValueError`` naming
+        ``value`` otherwise). A value beyond the grid, infinite included, gives the index of
+        the nearest end (clamped), as does a value ``<= 0`` on a log scale (index 0).
+        """
+        v = self._check_value(value)
+        if v >= self.hi:
+            return self._grid.size - 1
+        if v <= self.lo:
+            return 0
         if self.scale == "log":
-            return int(np.argmin(np.abs(np.log(self._grid) - math.log(max(value, 1e-300)))))
-        return int(np.argmin(np.abs(self._grid - value)))
+            return int(np.argmin(np.abs(np.log(self._grid) - math.log(v))))
+        return int(np.argmin(np.abs(self._grid - v)))
 
     def format(self, value: Any) -> str:
-        return self.fmt.format(value)
+        """``value`` printed with ``fmt`` (``TypeError`` naming ``value`` if it cannot be)."""
+        try:
+            return self.fmt.format(value)
+        except (TypeError, ValueError, IndexError, KeyError) as err:
+            raise TypeError(f"value for Param {self.name!r} must be a number that fmt "
+                            f"{self.fmt!r} can format, got {type(value).__name__} ({err})") from None
 
     def coerce(self, value: Any, top: float | None = None) -> float | int:
-        """``value`` checked (a finite real in range) and converted; errors name the Param."""
+        """``value`` checked (a finite real in range) and converted; errors name the Param.
+
+        ``top``, if given, is a finite real number: the slider's current upper end.
+        """
+        if top is not None:
+            if isinstance(top, (bool, np.bool_)) or not isinstance(top, (Real, np.number)) \
+                    or isinstance(top, np.complexfloating):
+                raise TypeError(f"top for Param {self.name!r} must be a real number or None, "
+                                f"got {type(top).__name__}")
+            if not math.isfinite(float(top)):
+                raise ValueError(f"top for Param {self.name!r} must be finite, got {top}")
         if isinstance(value, bool) or not isinstance(value, (Real, np.number)):
             raise TypeError(f"{self.name} must be a real number, got {type(value).__name__}")
         v = float(value)
@@ -353,7 +408,10 @@ class Choice:
         self._labels, self._values = labels, values
         if self.default is None:
             self.default = values[0]
-        if not any(self.default == v for v in values):
+        if isinstance(self.default, np.ndarray):
+            raise TypeError(f"Choice {self.name!r}: default must be one of the options "
+                            f"{values}, got an array")
+        if not any(_same(self.default, v) for v in values):
             raise ValueError(f"Choice {self.name!r}: default {self.default!r} is not one of "
                              f"the options {values}")
         if self.label is None:
@@ -379,13 +437,13 @@ class Choice:
         return self.index(value)
 
     def index(self, value: Any) -> int:
+        """Position of ``value`` among the option values (``ValueError`` naming ``value``
+        and the control if it is not one of them)."""
         for i, v in enumerate(self._values):
-            try:
-                if bool(v == value):
-                    return i
-            except Exception:  # pragma: no cover - odd option types
-                continue
-        raise ValueError(f"{self.name} must be one of {self._values}, got {value!r}")
+            if _same(v, value):
+                return i
+        raise ValueError(f"{self.name} must be one of {self._values} (the options of Choice "
+                         f"{self.name!r}), got value={value!r}")
 
     def format(self, value: Any) -> str:
         return self._labels[self.index(value)]
@@ -395,6 +453,15 @@ class Choice:
 
 
 Control = Union[Param, Choice]
+
+
+def _same(a: Any, b: Any) -> bool:
+    """``a == b`` as a plain bool; False when the comparison fails or is not a truth value
+    (e.g. an array against an option)."""
+    try:
+        return bool(a == b)
+    except Exception:
+        return False
 
 
 class Explorer:
@@ -760,10 +827,7 @@ class Explorer:
         """
         import matplotlib.pyplot as plt
 
-        if mode not in ("auto", "live", "static", "figure"):
-            raise ValueError(
-                f"mode must be 'auto', 'live', 'static' or 'figure', got {mode!r}"
-            )
+        mode = check_choice(mode, "mode", ("auto", "live", "static", "figure"))
         if mode == "auto":
             mode = "static" if static_mode() else ("live" if in_kernel() else "figure")
         if mode == "figure":

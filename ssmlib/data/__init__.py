@@ -16,7 +16,10 @@ Loaders parse text (and PNG images); they never unpickle.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
+
+import numpy as np
 
 from . import lengthgen, listops, pathfinder, selective_copying
 from .lengthgen import generate_recall, recall_vocab_size
@@ -70,7 +73,10 @@ def pad_collate(batch: Sequence[tuple[Any, int]], pad_value: float = 0):
     batch : sequence of (Tensor, int)
         ``x`` of shape (L_i,) (token ids) or (L_i, d) (features).
     pad_value : number
-        Fill value for padding (token id 0 is ``<pad>`` for ListOps).
+        Fill value for padding (token id 0 is ``<pad>`` for ListOps). It must be
+        finite and representable in the dtype of the items: an integer within the
+        dtype's range for integer items (0 or 1 for bool items), at most the
+        largest finite value of the dtype for floating-point items.
 
     Returns
     -------
@@ -85,8 +91,11 @@ def pad_collate(batch: Sequence[tuple[Any, int]], pad_value: float = 0):
         raise TypeError(f"batch must be a sequence of (x, label) pairs, got {type(batch).__name__}")
     if len(batch) == 0:
         raise ValueError("batch must not be empty")
-    if isinstance(pad_value, bool) or not isinstance(pad_value, (int, float)):
+    if isinstance(pad_value, (bool, np.bool_)) or not isinstance(
+            pad_value, (int, float, np.integer, np.floating)):
         raise TypeError(f"pad_value must be a number, got {type(pad_value).__name__}")
+    if isinstance(pad_value, (float, np.floating)) and not math.isfinite(pad_value):
+        raise ValueError(f"pad_value must be finite, got {pad_value}")
     for k, item in enumerate(batch):
         if not isinstance(item, (tuple, list)) or len(item) != 2 \
                 or not isinstance(item[0], torch.Tensor):
@@ -96,6 +105,7 @@ def pad_collate(batch: Sequence[tuple[Any, int]], pad_value: float = 0):
         raise ValueError("batch: every x must have shape (L,) or (L, d) with L >= 1")
     if len({x.shape[1:] for x in xs}) != 1 or len({x.dtype for x in xs}) != 1:
         raise ValueError("batch: items must share dtype and feature shape")
+    _check_pad_value(pad_value, xs[0].dtype)
     lengths = torch.tensor([x.shape[0] for x in xs])
     L = int(lengths.max())
     out = xs[0].new_full((len(xs), L, *xs[0].shape[1:]), pad_value)
@@ -104,3 +114,25 @@ def pad_collate(batch: Sequence[tuple[Any, int]], pad_value: float = 0):
     mask = torch.arange(L)[None, :] < lengths[:, None]
     y = torch.tensor([int(item[1]) for item in batch], dtype=torch.int64)
     return out, mask, y
+
+
+def _check_pad_value(pad_value: Any, dtype: Any) -> None:
+    """Refuse a ``pad_value`` that the items' dtype cannot hold exactly (naming it)."""
+    import torch
+
+    if dtype == torch.bool:
+        if pad_value not in (0, 1):
+            raise ValueError(f"pad_value must be 0 or 1 for bool items, got {pad_value}")
+    elif dtype.is_floating_point:
+        top = torch.finfo(dtype).max
+        if abs(pad_value) > top:
+            raise ValueError(f"pad_value must be finite in {dtype} (absolute value <= {top:g}), "
+                             f"got {pad_value}")
+    elif not dtype.is_complex:
+        if isinstance(pad_value, (float, np.floating)) and not float(pad_value).is_integer():
+            raise ValueError(f"pad_value must be an integer for items of dtype {dtype} "
+                             f"(it would be truncated), got {pad_value}")
+        info = torch.iinfo(dtype)
+        if not info.min <= int(pad_value) <= info.max:
+            raise ValueError(f"pad_value must be in [{info.min}, {info.max}] for items of "
+                             f"dtype {dtype}, got {pad_value}")

@@ -62,6 +62,7 @@ computed from the parenthesis-free token stream equals the label of the tree.
 
 from __future__ import annotations
 
+import math
 import operator
 import os
 import random
@@ -70,6 +71,8 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence, Union
 
 import numpy as np
+
+from .._validation import check_bool, check_choice, check_int
 
 __all__ = [
     "OPERATORS",
@@ -85,6 +88,9 @@ __all__ = [
     "load_listops_tsv",
     "load_listops",
     "ListOpsDataset",
+    "UnreachableWindowError",
+    "MAX_TREE_TOKENS",
+    "MAX_TREE_DEPTH",
 ]
 
 #: Operator tokens (operator fused with its opening bracket), as in the LRA files.
@@ -96,6 +102,15 @@ VOCAB = ("<pad>",) + DIGITS + OPERATORS + (END, "(", ")")
 
 #: Largest number of samples :func:`generate_listops` draws in one call.
 _MAX_SAMPLES = 1_000_000
+#: Largest tree (in tokens: operators, digits and ``]``) that :func:`generate_tree`
+#: builds and that :func:`tree_value`, :func:`tree_length` and :func:`to_lra_string`
+#: accept; the LRA trees have fewer than 2000.
+MAX_TREE_TOKENS = 1_000_000
+#: Largest ``max_depth`` of the generator and depth of a tree accepted by the tree
+#: functions (they recurse once per level).
+MAX_TREE_DEPTH = 100
+#: Largest ``max_args`` (children of one operator) of the generator.
+MAX_ARGS = 1000
 
 # A tree is either an int (a digit) or a tuple (operator, [children...]).
 Tree = Union[int, tuple]
@@ -120,6 +135,35 @@ class _TooLong(Exception):
     """Raised inside the generator once a tree exceeds its length budget."""
 
 
+class UnreachableWindowError(ValueError, RuntimeError):
+    """:func:`generate_listops` cannot find enough trees in the length window.
+
+    A ``ValueError`` (the arguments ask for the impossible or the very unlikely); also a
+    ``RuntimeError``, which earlier versions raised, so existing handlers keep working.
+    """
+
+
+def _path_arg(x: Any, name: str) -> Path:
+    """``Path(x)`` for a str or os.PathLike, or a TypeError naming ``name``."""
+    if not isinstance(x, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a path (str or os.PathLike), got {type(x).__name__}")
+    return Path(x)
+
+
+def _check_index(i: Any, n: int, what: str) -> int:
+    """A sequence index ``i`` for ``n`` items (Python semantics: ``-n <= i < n``)."""
+    if isinstance(i, (bool, np.bool_)):
+        raise TypeError(f"{what} index i must be an int, got bool")
+    try:
+        i = operator.index(i)
+    except TypeError:
+        raise TypeError(f"{what} index i must be an int, got {type(i).__name__}") from None
+    if not -n <= i < n:
+        raise IndexError(f"{what} index i={i} out of range for {n} items "
+                         f"(valid: {-n} <= i < {n})")
+    return i
+
+
 def generate_tree(
     rng: random.Random | np.random.Generator | int | None,
     *,
@@ -140,14 +184,79 @@ def generate_tree(
     rng : random.Random, numpy.random.Generator, int or None
         Randomness. Scalar draws use :class:`random.Random` (much faster than
         numpy for one number at a time); a numpy generator or an int seeds one.
+    max_depth : int
+        Depth of the deepest operator plus one, in ``[1, 100]`` (LRA: 10).
+    max_args : int
+        Largest number of children of an operator, in ``[2, 1000]`` (LRA: 10).
+    operator_prob : float
+        Probability in ``[0, 1]`` that a node above ``max_depth`` is an operator
+        (LRA: 0.25).
+    depth : int
+        Depth of the node drawn, in ``[1, max_depth]`` (1: the root).
 
     Returns
     -------
     tree : int or tuple
         A digit, or ``(operator, [child, ...])``.
+
+    Raises
+    ------
+    ValueError
+        If the expected size of the tree, ``sum(m**k for k < max_depth - depth + 1)``
+        nodes with ``m = operator_prob * (2 + max_args) / 2`` children per node on
+        average, exceeds :data:`MAX_TREE_TOKENS` (one million), or if a drawn tree
+        grows beyond that many tokens (the LRA defaults give about 110 nodes on
+        average, and such a tree in practice never). The work of a call is so
+        bounded by a million nodes.
     """
+    if _budget is None:  # public call: validate (internal recursive calls are checked)
+        max_depth, max_args, operator_prob, depth = _check_tree_args(
+            max_depth, max_args, operator_prob, depth)
+        _budget = [MAX_TREE_TOKENS]
+        _public = True
+    else:
+        _public = False
     if not isinstance(rng, random.Random):
         rng = _python_rng(rng, "rng")
+    if _public:
+        try:
+            return _draw_tree(rng, max_depth, max_args, operator_prob, depth, _budget)
+        except _TooLong:
+            raise ValueError(
+                f"generate_tree: the tree grew beyond {MAX_TREE_TOKENS} tokens "
+                f"(max_depth={max_depth}, max_args={max_args}, operator_prob={operator_prob}); "
+                "lower operator_prob, max_args or max_depth") from None
+    return _draw_tree(rng, max_depth, max_args, operator_prob, depth, _budget)
+
+
+def _check_tree_args(max_depth: Any, max_args: Any, operator_prob: Any,
+                     depth: Any) -> tuple[int, int, float, int]:
+    """Validate the generator parameters of :func:`generate_tree` (naming them)."""
+    max_depth = check_int(max_depth, "max_depth", minimum=1, maximum=MAX_TREE_DEPTH)
+    max_args = check_int(max_args, "max_args", minimum=2, maximum=MAX_ARGS)
+    if isinstance(operator_prob, (bool, np.bool_)) or not isinstance(
+            operator_prob, (int, float, np.integer, np.floating)):
+        raise TypeError(f"operator_prob must be a real number, got {type(operator_prob).__name__}")
+    operator_prob = float(operator_prob)
+    if not 0.0 <= operator_prob <= 1.0:  # also refuses NaN
+        raise ValueError(f"operator_prob must be a probability in [0, 1], got {operator_prob}")
+    depth = check_int(depth, "depth", minimum=1, maximum=max_depth)
+    m = operator_prob * (2 + max_args) / 2  # mean number of children of a node
+    expected, level = 0.0, 1.0
+    for _ in range(max_depth - depth + 1):
+        expected += level
+        level *= m
+        if expected > MAX_TREE_TOKENS:
+            raise ValueError(
+                f"generate_tree: max_depth={max_depth}, max_args={max_args} and "
+                f"operator_prob={operator_prob} give trees of more than {MAX_TREE_TOKENS} "
+                "nodes on average; lower operator_prob, max_args or max_depth")
+    return max_depth, max_args, operator_prob, depth
+
+
+def _draw_tree(rng: random.Random, max_depth: int, max_args: int, operator_prob: float,
+               depth: int, _budget: list[int]) -> Tree:
+    """The recursion of :func:`generate_tree` (arguments already validated)."""
     # _budget (internal): [tokens left]; generation stops early with _TooLong once a
     # tree is sure to be rejected by the length window. Rejected trees are discarded
     # anyway, so this changes the running time, not the distribution of kept trees.
@@ -159,8 +268,7 @@ def generate_tree(
             if _budget[0] < 0:
                 raise _TooLong
         children = [
-            generate_tree(rng, max_depth=max_depth, max_args=max_args,
-                          operator_prob=operator_prob, depth=depth + 1, _budget=_budget)
+            _draw_tree(rng, max_depth, max_args, operator_prob, depth + 1, _budget)
             for _ in range(n_args)
         ]
         return (op, children)
@@ -183,19 +291,89 @@ def _python_rng(seed: Any, name: str = "seed") -> random.Random:
     return random.Random(None if seed is None else int(seed))
 
 
+def _check_tree(tree: Any, name: str = "tree") -> int:
+    """Validate a tree without recursion and return its length (tokens without parens).
+
+    A tree is a digit 0-9 (an int, not a bool) or a pair ``(operator, children)``
+    with ``operator`` in :data:`OPERATORS` and ``children`` a non-empty list or
+    tuple of trees. Trees deeper than :data:`MAX_TREE_DEPTH` levels or longer than
+    :data:`MAX_TREE_TOKENS` tokens are refused (the tree functions recurse once per
+    level; a tree sharing sub-lists, or containing itself, is caught by these bounds).
+    """
+    length = 0
+    stack: list[tuple[Any, str, int]] = [(tree, name, 1)]
+    while stack:
+        node, where, depth = stack.pop()
+        if isinstance(node, (int, np.integer)) and not isinstance(node, (bool, np.bool_)):
+            if not 0 <= node <= 9:
+                raise ValueError(f"{name} must hold digits 0-9 as leaves; {where} is {node}")
+            length += 1
+        elif isinstance(node, (tuple, list)):
+            if len(node) != 2:
+                raise TypeError(f"{name} must be a digit or an (operator, [subtrees]) pair; "
+                                f"{where} is a {type(node).__name__} of length {len(node)}")
+            op, children = node
+            if not isinstance(op, str):
+                raise TypeError(f"{name}: the operator {where}[0] must be a str, "
+                                f"got {type(op).__name__}")
+            if op not in OPERATORS:
+                raise ValueError(f"{name}: unknown operator {op!r} at {where}[0]; expected "
+                                 f"one of {OPERATORS}")
+            if not isinstance(children, (list, tuple)):
+                raise TypeError(f"{name}: the arguments {where}[1] must be a list of "
+                                f"subtrees, got {type(children).__name__}")
+            if len(children) == 0:
+                raise ValueError(f"{name}: operator {op} at {where} has no arguments")
+            if depth >= MAX_TREE_DEPTH:
+                raise ValueError(f"{name} is deeper than {MAX_TREE_DEPTH} levels")
+            length += 2
+            stack.extend((c, f"{where}[1][{k}]", depth + 1) for k, c in enumerate(children))
+        else:
+            raise TypeError(f"{name} must be a digit 0-9 (int) or an (operator, [subtrees]) "
+                            f"pair; {where} is a {type(node).__name__}")
+        if length > MAX_TREE_TOKENS:
+            raise ValueError(f"{name} has more than {MAX_TREE_TOKENS} tokens")
+    return length
+
+
 def tree_value(tree: Tree) -> int:
-    """Evaluate a tree recursively: the label of the sample."""
+    """Evaluate a tree recursively: the label of the sample.
+
+    Parameters
+    ----------
+    tree : int or tuple
+        A digit 0-9, or ``(operator, [subtree, ...])`` with an operator of
+        :data:`OPERATORS` and at least one subtree; at most 100 levels deep and
+        one million tokens long.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For anything else (the message names ``tree`` and the faulty node).
+    """
+    _check_tree(tree)
+    return _tree_value(tree)
+
+
+def _tree_value(tree: Tree) -> int:
     if isinstance(tree, (int, np.integer)):
         return int(tree)
     op, children = tree
-    return _apply(op, [tree_value(c) for c in children])
+    return _apply(op, [_tree_value(c) for c in children])
 
 
 def tree_length(tree: Tree) -> int:
-    """Number of tokens without parentheses: operators, digits and ``]``."""
+    """Number of tokens without parentheses: operators, digits and ``]``.
+
+    ``tree`` is checked as in :func:`tree_value`.
+    """
+    return _check_tree(tree)
+
+
+def _tree_length(tree: Tree) -> int:
     if isinstance(tree, (int, np.integer)):
         return 1
-    return 2 + sum(tree_length(c) for c in tree[1])
+    return 2 + sum(_tree_length(c) for c in tree[1])
 
 
 def to_lra_string(tree: Tree, parens: bool = True) -> str:
@@ -204,16 +382,22 @@ def to_lra_string(tree: Tree, parens: bool = True) -> str:
     With ``parens=True`` (the release files), ``(op a b c)`` becomes the
     left-nested ``( ( ( op a ) b ) c ) ]`` wrapped in one more pair:
     ``( ( ( ( [MAX a ) b ) c ) ] )``. With ``parens=False`` the plain prefix form
-    ``[MAX a b c ]``.
+    ``[MAX a b c ]``. ``tree`` is checked as in :func:`tree_value`.
     """
+    _check_tree(tree)
+    parens = check_bool(parens, "parens")
+    return _to_lra_string(tree, parens)
+
+
+def _to_lra_string(tree: Tree, parens: bool) -> str:
     if isinstance(tree, (int, np.integer)):
         return str(int(tree))
     op, children = tree
     if not parens:
-        return " ".join([op] + [to_lra_string(c, False) for c in children] + [END])
-    s = f"( {op} {to_lra_string(children[0])} )"
+        return " ".join([op] + [_to_lra_string(c, False) for c in children] + [END])
+    s = f"( {op} {_to_lra_string(children[0], True)} )"
     for c in children[1:]:
-        s = f"( {s} {to_lra_string(c)} )"
+        s = f"( {s} {_to_lra_string(c, True)} )"
     return f"( {s} {END} )"
 
 
@@ -296,7 +480,7 @@ class ListOpsTokenizer:
     """
 
     def __init__(self, keep_parens: bool = False) -> None:
-        self.keep_parens = bool(keep_parens)
+        self.keep_parens = check_bool(keep_parens, "keep_parens")
         self.vocab = VOCAB
         self.index = {tok: i for i, tok in enumerate(VOCAB)}
         self.pad_id = 0
@@ -388,6 +572,15 @@ def generate_listops(
     -------
     list of (source, label)
         ``source`` with parentheses (as in the release files), ``label`` in 0-9.
+
+    Raises
+    ------
+    UnreachableWindowError
+        (a ``ValueError``, and a ``RuntimeError`` as before) If no tree drawn with
+        ``max_depth``, ``max_args`` and ``operator_prob`` can have a length in the
+        window (checked before drawing: e.g. ``operator_prob=0`` gives only single
+        digits, ``operator_prob=1`` only trees filled down to ``max_depth``), or if
+        fewer than ``n`` samples were found after ``max_tries`` trees.
     """
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
         raise ValueError(f"n must be a non-negative int, got {n!r}")
@@ -418,16 +611,37 @@ def generate_listops(
             raise ValueError(f"max_tries must be >= 1, got {max_tries}")
     if isinstance(exclude, (str, bytes)):
         raise TypeError("exclude must be an iterable of source strings, not a single str")
+    if not hasattr(exclude, "__iter__"):
+        raise TypeError(f"exclude must be an iterable of source strings, "
+                        f"got {type(exclude).__name__}")
+    seen = set()
+    for item in exclude:
+        if not isinstance(item, str):
+            raise TypeError(f"exclude must contain source strings, got {type(item).__name__}")
+        seen.add(item)
+    if not math.isfinite(operator_prob):
+        raise ValueError(f"operator_prob must be in [0, 1], got {operator_prob}")
+    shortest, longest = _length_range(max_depth, max_args, operator_prob)
+    if n > 0 and (longest <= min_length or shortest >= max_length):
+        raise UnreachableWindowError(
+            f"generate_listops cannot produce samples: with max_depth={max_depth}, "
+            f"max_args={max_args} and operator_prob={operator_prob} every tree has between "
+            f"{shortest} and {longest} tokens, outside the window min_length={min_length} < "
+            f"length < max_length={max_length}; change operator_prob, min_length, max_length "
+            "or max_depth")
     rng = _python_rng(seed)
-    seen = set(exclude)
     out: list[tuple[str, int]] = []
     tries = 0
     limit = max_tries if max_tries is not None else 1000 * n + 10000
     while len(out) < n:
         if tries >= limit:
-            raise RuntimeError(
-                f"generate_listops: only {len(out)} of {n} samples after {tries} trees; "
-                "widen the length window or raise max_depth"
+            raise UnreachableWindowError(
+                f"generate_listops: only {len(out)} of {n} samples after {tries} trees "
+                f"(max_tries); the window min_length={min_length} < length < "
+                f"max_length={max_length} is rarely reached with max_depth={max_depth}, "
+                f"max_args={max_args} and operator_prob={operator_prob} (or exclude holds "
+                "most of the trees it allows); widen the length window or change "
+                "operator_prob or max_depth"
             )
         tries += 1
         try:
@@ -435,15 +649,27 @@ def generate_listops(
                                  operator_prob=operator_prob, _budget=[max_length - 1])
         except _TooLong:
             continue
-        length = tree_length(tree)
+        length = _tree_length(tree)
         if not (min_length < length < max_length):
             continue
-        source = to_lra_string(tree)
+        source = _to_lra_string(tree, True)
         if source in seen:
             continue
         seen.add(source)
-        out.append((source, tree_value(tree)))
+        out.append((source, _tree_value(tree)))
     return out
+
+
+def _length_range(max_depth: int, max_args: int, operator_prob: float) -> tuple[int, int]:
+    """Shortest and longest possible tree length (tokens without parentheses)."""
+    full_min, full_max = 1, 1  # trees with an operator at every depth < max_depth
+    for _ in range(max_depth - 1):
+        full_min, full_max = 2 + 2 * full_min, 2 + max_args * full_max
+        if full_min > 10**7:
+            break
+    shortest = 1 if operator_prob < 1 else full_min
+    longest = 1 if operator_prob == 0 else full_max
+    return shortest, longest
 
 
 def write_listops_tsv(path: str | os.PathLike, samples: Iterable[tuple[str, int]]) -> Path:
@@ -456,7 +682,10 @@ def write_listops_tsv(path: str | os.PathLike, samples: Iterable[tuple[str, int]
         or a label outside 0-9 (naming the sample's index). Nothing is written
         then.
     """
-    path = Path(path)
+    path = _path_arg(path, "path")
+    if isinstance(samples, (str, bytes)) or not hasattr(samples, "__iter__"):
+        raise TypeError(f"samples must be an iterable of (source, label) pairs, "
+                        f"got {type(samples).__name__}")
     rows = []
     for k, sample in enumerate(samples):
         if not isinstance(sample, (tuple, list)) or len(sample) != 2:
@@ -494,7 +723,7 @@ def load_listops_tsv(path: str | os.PathLike) -> list[tuple[str, int]]:
     -----
     The file is read as UTF-8; a leading byte-order mark is accepted.
     """
-    path = Path(path)
+    path = _path_arg(path, "path")
     if not path.is_file():
         raise FileNotFoundError(f"ListOps file not found: {path}")
     out: list[tuple[str, int]] = []
@@ -547,9 +776,8 @@ def load_listops(root: str | os.PathLike, split: str = "train") -> list[tuple[st
     ValueError
         For an unknown ``split`` or a malformed file.
     """
-    if split not in ("train", "val", "test"):
-        raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
-    root = Path(root)
+    check_choice(split, "split", ("train", "val", "test"))
+    root = _path_arg(root, "root")
     if not root.is_dir():
         raise FileNotFoundError(f"ListOps directory not found: {root}")
     return load_listops_tsv(root / f"basic_{split}.tsv")
@@ -619,9 +847,15 @@ class ListOpsDataset:
         return len(self.items)
 
     def __getitem__(self, i: int) -> Any:
+        """Item ``i`` as ``(ids, label)``.
+
+        ``i`` is an int with Python's sequence semantics (``-len(self) <= i <
+        len(self)``, negative counts from the end); another integer raises
+        ``IndexError`` and a non-integer (a bool, a float, a slice) ``TypeError``.
+        """
         import torch
 
-        it = self.items[i]
+        it = self.items[_check_index(i, len(self.items), "ListOpsDataset")]
         return torch.from_numpy(it.ids), it.label
 
     @property

@@ -76,6 +76,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .._validation import as_array, check_bool, check_int
+
 __all__ = [
     "PathfinderConfig",
     "PRESETS",
@@ -89,6 +91,8 @@ __all__ = [
 ]
 
 CONTOUR_DIR = "curv_contour_length_14"
+#: Attempts of :func:`generate_pathfinder` at placing the two target paths of one image.
+_PLACE_ATTEMPTS = 200
 
 
 @dataclass
@@ -130,6 +134,20 @@ class PathfinderConfig:
         to a marker (1); clipped at 1.
     antialias_scale : int
         Supersampling factor of the rasterizer (1 = no anti-aliasing).
+
+    Notes
+    -----
+    Bounds, checked at construction and again by :func:`generate_pathfinder` and
+    :func:`render_sample` (fields may be changed after construction), so that
+    every call finishes in bounded time and memory: ``8 <= resolution <= 1024``
+    and ``resolution * antialias_scale <= 4096``; ``n_paddles`` and
+    ``distractor_paddles`` in ``[1, 1000]``; ``0 <= n_distractors <= 1000`` and
+    ``n_distractors * distractor_paddles <= 10000``; ``paddle_length``, ``gap``,
+    ``thickness``, ``marker_radius``, ``min_separation`` and ``seed_distance`` at
+    most ``resolution``; and the two target paths must fit in the image,
+    ``2 * n_paddles * (paddle_length + gap) * min_separation``
+    ``<= (resolution - 2 * border) ** 2`` (their centre lines, kept
+    ``min_separation`` apart, cannot cover more area than that).
     """
 
     resolution: int = 32
@@ -149,37 +167,61 @@ class PathfinderConfig:
     antialias_scale: int = 4
 
     def __post_init__(self) -> None:
+        self._validate("")
+
+    def _validate(self, prefix: str) -> None:
+        """Check every field (see Notes); errors name ``prefix + field``."""
+        p = prefix
         for f in fields(self):
             v = getattr(self, f.name)
             integral = f.type in ("int", int)
             ok = (isinstance(v, (int, np.integer)) if integral
                   else isinstance(v, (int, float, np.integer, np.floating)))
-            if isinstance(v, bool) or not ok:
-                raise TypeError(f"{f.name} must be {'an int' if integral else 'a real number'}, "
+            if isinstance(v, (bool, np.bool_)) or not ok:
+                raise TypeError(f"{p}{f.name} must be {'an int' if integral else 'a real number'}, "
                                 f"got {type(v).__name__}")
             if not integral and not math.isfinite(v):
-                raise ValueError(f"{f.name} must be finite, got {v}")
-        if not isinstance(self.resolution, (int, np.integer)) or self.resolution < 8:
-            raise ValueError(f"resolution must be an int >= 8, got {self.resolution!r}")
+                raise ValueError(f"{p}{f.name} must be finite, got {v}")
+        if not 8 <= self.resolution <= 1024:
+            raise ValueError(f"{p}resolution must be an int in [8, 1024], got {self.resolution!r}")
         for name in ("n_paddles", "distractor_paddles"):
-            if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if self.n_distractors < 0:
-            raise ValueError(f"n_distractors must be >= 0, got {self.n_distractors}")
+            if not 1 <= getattr(self, name) <= 1000:
+                raise ValueError(f"{p}{name} must be in [1, 1000], got {getattr(self, name)}")
+        if not 0 <= self.n_distractors <= 1000:
+            raise ValueError(f"{p}n_distractors must be in [0, 1000], got {self.n_distractors}")
+        if self.n_distractors * self.distractor_paddles > 10_000:
+            raise ValueError(f"{p}n_distractors * {p}distractor_paddles must be <= 10000 "
+                             f"(time), got {self.n_distractors} * {self.distractor_paddles}")
         for name in ("paddle_length", "thickness", "marker_radius", "min_separation",
                      "contrast", "distractor_contrast"):
             if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+                raise ValueError(f"{p}{name} must be > 0, got {getattr(self, name)}")
         for name in ("gap", "seed_distance", "border"):
             if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+                raise ValueError(f"{p}{name} must be >= 0, got {getattr(self, name)}")
+        for name in ("paddle_length", "gap", "thickness", "marker_radius", "min_separation",
+                     "seed_distance"):
+            if getattr(self, name) > self.resolution:
+                raise ValueError(f"{p}{name} must be <= {p}resolution = {self.resolution}, "
+                                 f"got {getattr(self, name)}")
         if self.border >= self.resolution / 4:
-            raise ValueError(f"border must be < resolution / 4 = {self.resolution / 4}, "
+            raise ValueError(f"{p}border must be < resolution / 4 = {self.resolution / 4}, "
                              f"got {self.border}")
         if not 0 <= self.max_turn <= math.pi:
-            raise ValueError(f"max_turn must be in [0, pi], got {self.max_turn}")
+            raise ValueError(f"{p}max_turn must be in [0, pi], got {self.max_turn}")
         if not 1 <= self.antialias_scale <= 16:
-            raise ValueError(f"antialias_scale must be in [1, 16], got {self.antialias_scale}")
+            raise ValueError(f"{p}antialias_scale must be in [1, 16], got {self.antialias_scale}")
+        if self.resolution * self.antialias_scale > 4096:
+            raise ValueError(f"{p}resolution * {p}antialias_scale must be <= 4096 (memory), "
+                             f"got {self.resolution} * {self.antialias_scale}")
+        need = 2 * self.n_paddles * (self.paddle_length + self.gap) * self.min_separation
+        room = (self.resolution - 2 * self.border) ** 2
+        if need > room:
+            raise ValueError(
+                f"the two target paths cannot fit: 2 * {p}n_paddles * ({p}paddle_length + "
+                f"{p}gap) * {p}min_separation = {need:g} exceeds ({p}resolution - 2 * "
+                f"{p}border) ** 2 = {room:g}; reduce n_paddles, paddle_length, gap or "
+                "min_separation, or raise resolution")
 
 
 #: Pathfinder (32x32), 64x64 and Path-X (128x128) parameters of the LRA TFDS
@@ -359,7 +401,53 @@ def render_sample(paths: Sequence[_Path], markers: Sequence[np.ndarray],
     a peak of at most 0.44 of its value and a fainter neighbour, close to the
     Lanczos reduction of the original); values are clipped to [0, 1] and the
     image is scaled so that its brightest pixel is 255.
+
+    Parameters
+    ----------
+    paths : list or tuple of paths
+        The paths built by the generator (each with at least one paddle).
+    markers : array_like, shape (M, 2)
+        Marker centres ``(x, y)`` in pixels, finite, absolute values at most
+        ``1e6`` (markers outside the image are not drawn).
+    cfg : PathfinderConfig
+        Geometry and appearance (checked as in :class:`PathfinderConfig`).
+    dashed : bool
+        Dashed (the task) or solid paths.
+    n_targets : int
+        How many of the first paths are target paths, in ``[0, max(2, len(paths))]``
+        (values above ``len(paths)`` make every path a target).
     """
+    if not isinstance(cfg, PathfinderConfig):
+        raise TypeError(f"cfg must be a PathfinderConfig, got {type(cfg).__name__}")
+    cfg._validate("cfg.")
+    dashed = check_bool(dashed, "dashed")
+    if not isinstance(paths, (list, tuple)):
+        raise TypeError(f"paths must be a list of paths (from the generator), "
+                        f"got {type(paths).__name__}")
+    for k, path in enumerate(paths):
+        if not isinstance(path, _Path):
+            raise TypeError(f"paths[{k}] must be a path built by the generator, "
+                            f"got {type(path).__name__}")
+        segs = as_array(path.segments, f"paths[{k}].segments", complex_ok=False)
+        if segs.ndim != 3 or segs.shape[1:] != (2, 2) or segs.shape[0] == 0:
+            raise ValueError(f"paths[{k}] must have at least one paddle of two (x, y) points")
+        if np.abs(segs).max() > 1e6:
+            raise ValueError(f"paths[{k}]: coordinates must be at most 1e6 in absolute value")
+    if isinstance(markers, np.ndarray) and markers.size == 0 or \
+            isinstance(markers, (list, tuple)) and len(markers) == 0:
+        markers = np.zeros((0, 2))
+    markers = as_array(markers, "markers", ndim=2, complex_ok=False)
+    if markers.shape[1] != 2:
+        raise ValueError(f"markers must have shape (M, 2), got {markers.shape}")
+    if markers.size and np.abs(markers).max() > 1e6:
+        raise ValueError("markers: coordinates must be at most 1e6 in absolute value")
+    n_targets = check_int(n_targets, "n_targets", minimum=0, maximum=max(2, len(paths)))
+    return _render(paths, markers, cfg, dashed, n_targets)
+
+
+def _render(paths: Sequence[_Path], markers: Any, cfg: PathfinderConfig, dashed: bool,
+            n_targets: int) -> np.ndarray:
+    """:func:`render_sample` without the checks (for the generator)."""
     R, s = cfg.resolution, int(cfg.antialias_scale)
     canvas = np.zeros((R * s, R * s))
     half = cfg.thickness * s / 2
@@ -444,6 +532,10 @@ def generate_pathfinder(
         raise ValueError(f"n must be a non-negative int, got {n!r}")
     if config is not None and not isinstance(config, PathfinderConfig):
         raise TypeError(f"config must be a PathfinderConfig, got {type(config).__name__}")
+    dashed = check_bool(dashed, "dashed")
+    return_geometry = check_bool(return_geometry, "return_geometry")
+    if config is not None:
+        config._validate("config.")  # fields may have been changed after construction
     cfg = config if config is not None else _default_config(resolution)
     if n * cfg.resolution**2 > 2_000_000_000:
         raise ValueError(f"n * resolution**2 = {n * cfg.resolution**2} bytes of images is more "
@@ -460,7 +552,7 @@ def generate_pathfinder(
     if c_hi - c_lo < 2:  # no centre square left: start anywhere
         c_lo, c_hi = cfg.border, R - cfg.border
     for i in range(n):
-        for _attempt in range(200):
+        for _attempt in range(_PLACE_ATTEMPTS):
             occ = _Occupancy(cfg.resolution, cfg.min_separation)
             first = _grow_path(rng, cfg.n_paddles, cfg, occ,
                                start=lambda: rng.uniform(c_lo, c_hi, size=2))
@@ -478,8 +570,15 @@ def generate_pathfinder(
                 paths = [first, second]
                 break
         else:
-            raise RuntimeError("generate_pathfinder: could not place two target paths; "
-                               "reduce n_paddles or min_separation")
+            raise ValueError(
+                f"generate_pathfinder: could not place two target paths in {_PLACE_ATTEMPTS} "
+                "attempts with "
+                f"config.n_paddles={cfg.n_paddles}, config.paddle_length={cfg.paddle_length}, "
+                f"config.gap={cfg.gap}, config.min_separation={cfg.min_separation}, "
+                f"config.seed_distance={cfg.seed_distance}, config.max_turn={cfg.max_turn:g}, "
+                f"config.border={cfg.border} and config.resolution={cfg.resolution}; reduce "
+                "n_paddles, paddle_length, gap, min_separation or seed_distance, or raise "
+                "resolution")
         for _ in range(cfg.n_distractors):
             path = _grow_path(rng, cfg.distractor_paddles, cfg, occ, tries=10)
             if path is not None:
@@ -487,7 +586,7 @@ def generate_pathfinder(
         k = int(rng.integers(2))  # the path whose start carries a marker
         other = k if labels[i] == 1 else 1 - k
         markers, target = [paths[k].ends[0], paths[other].ends[1]], (k, other)
-        images[i] = render_sample(paths, markers, cfg, dashed=dashed)
+        images[i] = _render(paths, markers, cfg, dashed, 2)
         if return_geometry:
             geometry.append({"markers": np.array(markers), "target": target,
                              "paths": [p.points for p in paths],
@@ -509,7 +608,8 @@ def pathfinder_statistics(images: np.ndarray, geometry: Sequence[dict],
         and markers tell which pixels to look at; all values are read from the
         images.
     lit_level : int
-        Grey level above which a pixel counts as lit (default 64 = 1/4 of 255).
+        Grey level above which a pixel counts as lit (default 64 = 1/4 of 255),
+        a number in ``[0, 255)``.
 
     Returns
     -------
@@ -532,9 +632,21 @@ def pathfinder_statistics(images: np.ndarray, geometry: Sequence[dict],
     if images.ndim != 3 or images.dtype != np.uint8:
         raise ValueError(f"images must be uint8 of shape (n, R, R), got {images.dtype} "
                          f"{images.shape}")
+    if images.shape[0] == 0 or images.shape[1] != images.shape[2]:
+        raise ValueError(f"images must hold at least one square image, got shape {images.shape}")
+    if not isinstance(geometry, (list, tuple)):
+        raise TypeError(f"geometry must be a list of dicts (from generate_pathfinder(..., "
+                        f"return_geometry=True)), got {type(geometry).__name__}")
     if len(geometry) != len(images):
         raise ValueError(f"geometry must have one entry per image ({len(images)}), "
                          f"got {len(geometry)}")
+    for k, g in enumerate(geometry):
+        _check_geometry(g, f"geometry[{k}]")
+    if isinstance(lit_level, (bool, np.bool_)) or not isinstance(
+            lit_level, (int, float, np.integer, np.floating)):
+        raise TypeError(f"lit_level must be a number, got {type(lit_level).__name__}")
+    if not 0 <= lit_level < 255:  # also refuses NaN
+        raise ValueError(f"lit_level must be a grey level in [0, 255), got {lit_level}")
     n, R, _ = images.shape
     yy, xx = np.mgrid[0:R, 0:R]
     edge = np.minimum(np.minimum(yy, xx), np.minimum(R - 1 - yy, R - 1 - xx))
@@ -580,6 +692,32 @@ def pathfinder_statistics(images: np.ndarray, geometry: Sequence[dict],
 
 
 
+def _check_geometry(g: Any, where: str) -> None:
+    """One entry of the geometry list of :func:`generate_pathfinder` (naming ``where``)."""
+    if not isinstance(g, dict):
+        raise TypeError(f"{where} must be a dict with keys 'markers', 'paths' and 'segments', "
+                        f"got {type(g).__name__}")
+    missing = sorted({"markers", "paths", "segments"} - set(g))
+    if missing:
+        raise ValueError(f"{where} must be a dict with keys 'markers', 'paths' and "
+                         f"'segments'; missing {missing}")
+    markers = as_array(g["markers"], f"{where}['markers']", ndim=2, complex_ok=False)
+    if markers.shape[1] != 2 or markers.shape[0] == 0:
+        raise ValueError(f"{where}['markers'] must have shape (M, 2), M >= 1, got {markers.shape}")
+    for key, shape in (("paths", "(M, 2)"), ("segments", "(P, 2, 2)")):
+        items = g[key]
+        if not isinstance(items, (list, tuple)) or len(items) < 2:
+            raise TypeError(f"{where}['{key}'] must be a list of at least two arrays {shape} "
+                            "(the two target paths first)")
+        for j, a in enumerate(items):
+            arr = as_array(a, f"{where}['{key}'][{j}]", complex_ok=False)
+            ok = (arr.ndim == 2 and arr.shape[1] == 2) if key == "paths" else \
+                (arr.ndim == 3 and arr.shape[1:] == (2, 2))
+            if not ok or arr.shape[0] == 0:
+                raise ValueError(f"{where}['{key}'][{j}] must have shape {shape}, non-empty, "
+                                 f"got {arr.shape}")
+
+
 def write_pathfinder_tree(
     root: str | os.PathLike,
     images: np.ndarray,
@@ -600,6 +738,8 @@ def write_pathfinder_tree(
     """
     from PIL import Image
 
+    if not isinstance(root, (str, os.PathLike)):
+        raise TypeError(f"root must be a path (str or os.PathLike), got {type(root).__name__}")
     images = np.asarray(images)
     labels = np.asarray(labels)
     if images.ndim != 3 or images.dtype != np.uint8:
@@ -708,6 +848,7 @@ def load_pathfinder(root: str | os.PathLike, *, return_info: bool = False
 
     if not isinstance(root, (str, os.PathLike)):
         raise TypeError(f"root must be a path, got {type(root).__name__}")
+    return_info = check_bool(return_info, "return_info")
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"Pathfinder directory not found: {root}")
@@ -849,7 +990,16 @@ class PathfinderDataset:
         return len(self.labels)
 
     def __getitem__(self, i: int) -> Any:
+        """Item ``i`` as ``(x, label)``.
+
+        ``i`` is an int with Python's sequence semantics (``-len(self) <= i <
+        len(self)``, negative counts from the end); another integer raises
+        ``IndexError`` and a non-integer (a bool, a float, a slice) ``TypeError``.
+        """
         import torch
 
+        from .listops import _check_index
+
+        i = _check_index(i, len(self.labels), "PathfinderDataset")
         x = torch.from_numpy(self.images[i].reshape(-1, 1).astype(np.float32) / np.float32(self.scale))
         return x, int(self.labels[i])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import check_choice
 from ..koopman import Dictionary, edmd, monomial_dictionary, polynomial_dictionary, slow_manifold_system
 from ..widgets import Choice, Explorer, Param
 from ._style import COLORS, DPI, RC, check_int, check_real, subplots
@@ -38,6 +39,12 @@ def koopman_frame(dictionary: str, lam: float, mu: float = -0.1, dt: float = 0.1
     lam, mu, dt, n_samples, steps, seed
         As in :func:`koopman_explorer` (``lam`` is the fast rate :math:`\\lambda`).
 
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the argument: ``dictionary`` not a key of :data:`KOOPMAN_DICTIONARIES`;
+        ``lam`` or ``mu`` so large that the trajectories (or the predictions) overflow.
+
     Returns
     -------
     dict
@@ -48,9 +55,7 @@ def koopman_frame(dictionary: str, lam: float, mu: float = -0.1, dt: float = 0.1
         ``resonant`` (:math:`\\lambda = 2\\mu`) and ``b`` (slow-manifold slope
         :math:`\\lambda/(\\lambda - 2\\mu)`, ``None`` at resonance).
     """
-    if dictionary not in KOOPMAN_DICTIONARIES:
-        raise ValueError(f"dictionary must be one of {list(KOOPMAN_DICTIONARIES)}, "
-                         f"got {dictionary!r}")
+    dictionary = check_choice(dictionary, "dictionary", tuple(KOOPMAN_DICTIONARIES))
     lam = check_real(lam, "lam")
     mu = check_real(mu, "mu")
     dt = check_real(dt, "dt", lo=0.0, lo_open=True)
@@ -59,10 +64,22 @@ def koopman_frame(dictionary: str, lam: float, mu: float = -0.1, dt: float = 0.1
     seed = check_int(seed, "seed", 0)
     X = np.random.default_rng(seed).uniform(-1.0, 1.0, (n_samples, 2))
     system = slow_manifold_system(mu, lam)
-    fit = edmd(X, system.flow(X, dt), KOOPMAN_DICTIONARIES[dictionary][1])
     t = dt * np.arange(steps + 1)
-    true = np.stack([system.flow(x0, t) for x0 in X0S])
-    pred = np.stack([fit.predict(x0, steps) for x0 in X0S])
+    with np.errstate(over="ignore", invalid="ignore"):
+        Y = system.flow(X, dt)
+        true = np.stack([system.flow(x0, t) for x0 in X0S])
+    if not (np.all(np.isfinite(Y)) and np.all(np.isfinite(true))):
+        raise ValueError(
+            f"lam = {lam:g} and mu = {mu:g} (with dt = {dt:g}, steps = {steps}) make the "
+            "trajectories overflow float64 (non-finite states): use rates of moderate size "
+            "(e.g. |lam|, |mu| <= 100 / (dt * steps))")
+    fit = edmd(X, Y, KOOPMAN_DICTIONARIES[dictionary][1])
+    with np.errstate(over="ignore", invalid="ignore"):
+        pred = np.stack([fit.predict(x0, steps) for x0 in X0S])
+    if not np.all(np.isfinite(pred)):
+        raise ValueError(
+            f"the EDMD predictions overflow float64 for lam = {lam:g}, mu = {mu:g}, dt = {dt:g} "
+            f"and steps = {steps}: use rates of moderate size or fewer steps")
     ct = fit.continuous_eigenvalues(dt)
     resonant = _is_resonant(mu, lam)
     return dict(fit=fit, true=true, pred=pred, error=float(np.max(np.abs(pred - true))),

@@ -27,9 +27,16 @@ def raster_index(point: np.ndarray, resolution: int) -> int:
     int
         ``floor(y) * R + floor(x)``, in ``[0, R * R)``.
     """
-    p = np.asarray(point, dtype=float)
+    if isinstance(point, (str, bytes)) or point is None:
+        raise TypeError(f"point must be a finite (x, y) pair of numbers, got {point!r}")
+    try:
+        p = np.asarray(point, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"point must be a finite (x, y) pair of numbers, got {point!r}") from None
     if p.shape != (2,) or not np.all(np.isfinite(p)):
         raise ValueError(f"point must be a finite (x, y) pair, got {point!r}")
+    if isinstance(resolution, (bool, np.bool_)):
+        raise TypeError(f"resolution must be a positive int, got {type(resolution).__name__}")
     if not isinstance(resolution, (int, np.integer)) or resolution < 1:
         raise ValueError(f"resolution must be a positive int, got {resolution!r}")
     j, i = (np.clip(np.floor(p), 0, resolution - 1)).astype(int)
@@ -71,7 +78,7 @@ def pathfinder_explorer(n_examples: int = 4, resolutions: tuple[int, ...] = (32,
     seed = check_int(seed, "seed", 0)
     try:
         res = [int(r) for r in resolutions]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"resolutions must be increasing ints >= 8, got {resolutions!r}") from None
     if (not res or any(r < 8 for r in res) or sorted(set(res)) != res
             or any(not float(r) == float(r0) for r, r0 in zip(res, resolutions))):

@@ -30,6 +30,12 @@ Backends (``SCAN_BACKENDS``):
 ``parallel``, ``blelloch`` and ``chunked`` share one backward pass (the reversed
 scan, :mod:`ssmlib.scan._autograd`); the Triton and compiled backends have their
 own backward kernels.
+
+The primitives behind the backends are public too (:func:`scan_sequential`,
+:func:`scan_hillis_steele`, :func:`scan_blelloch`, :func:`scan_chunked`,
+:func:`scan_compiled`): they run the same checks of types, dtypes, shapes and devices,
+and a value check (``check_finite=True``). :func:`scan` checks once and then calls
+their unchecked versions.
 """
 
 from __future__ import annotations
@@ -37,19 +43,33 @@ from __future__ import annotations
 import importlib.util
 import os
 
-import numpy as np
-
 from .._lazy import require_torch
 
 torch = require_torch("ssmlib.scan")  # without torch: ImportError naming ssmlib[torch]
 
-from .._validation import check_tensor
 from ._autograd import LinearScan
-from .chunked import default_chunk, scan_chunked
-from .compiled import numba_available, scan_compiled
+# The checks shared with the public primitives (ssmlib/scan/_checks.py); scan() calls
+# them by these names (a test may replace one here, e.g. ``_all_finite``).
+from ._checks import (  # noqa: F401 (_DTYPES: the old name of SCAN_DTYPES, kept)
+    SCAN_DTYPES as _DTYPES,
+    _all_finite,
+    _all_finite_cpu,
+    _check_inputs_finite,
+    _check_overflow,
+    _compiling,
+    check_scan_args,
+)
+from .chunked import _scan_chunked, default_chunk, scan_chunked
+from .compiled import _scan_compiled, numba_available, scan_compiled
 from ..schedules import blelloch_schedule, hillis_steele_schedule  # noqa: F401 (moved there)
-from .parallel import combine, scan_blelloch, scan_hillis_steele
-from .sequential import scan_sequential
+from .parallel import (
+    _scan_blelloch,
+    _scan_hillis_steele,
+    combine,
+    scan_blelloch,
+    scan_hillis_steele,
+)
+from .sequential import _scan_sequential, scan_sequential
 # ``scan_triton`` (ssmlib.scan.triton_kernel) registers its torch.library operators on
 # import, which imports torch._dynamo and torch._inductor (about 1.4 s): it is imported on
 # first use, by ``scan(..., backend="triton")`` or ``ssmlib.scan.scan_triton``.
@@ -72,14 +92,13 @@ __all__ = [
 #: Names accepted by ``scan(..., backend=...)`` besides ``"auto"``.
 SCAN_BACKENDS = ("sequential", "parallel", "blelloch", "chunked", "compiled", "triton")
 
-_DTYPES = (torch.complex64, torch.complex128, torch.float32, torch.float64)
-
+# scan() validates its arguments once, then calls the unchecked primitives (the public
+# names are checked wrappers of these).
 _PRIMITIVES = {
-    "parallel": scan_hillis_steele,
-    "blelloch": scan_blelloch,
-    "chunked": scan_chunked,
+    "parallel": _scan_hillis_steele,
+    "blelloch": _scan_blelloch,
+    "chunked": _scan_chunked,
 }
-
 
 def _constant(fn):
     """``torch.compiler.assume_constant_result(fn)``, without importing torch._dynamo.
@@ -133,30 +152,9 @@ def _validate(lam, b, x0, backend):
         )
     # Values are not read here: a NaN or inf in an input shows up in the output, whose
     # finiteness scan() checks anyway (one reduction) to catch overflow; only then are
-    # the inputs read, to name the culprit (_check_inputs_finite).
-    check_tensor(b, "b", ndim=3, dtypes=_DTYPES, finite=False)
-    check_tensor(lam, "lam", ndim=(1, 3), dtypes=_DTYPES, finite=False)
-    if lam.dtype != b.dtype:
-        raise TypeError(f"lam must have the same dtype as b ({b.dtype}), got {lam.dtype}")
-    if lam.device != b.device:
-        raise ValueError(f"lam must be on the same device as b ({b.device}), got {lam.device}")
-    batch, length, n = b.shape
-    if lam.ndim == 1 and lam.shape[0] != n:
-        raise ValueError(
-            f"lam of shape (N,) must match the channel axis of b (N={n}), got shape {tuple(lam.shape)}"
-        )
-    if lam.ndim == 3 and lam.shape != b.shape:
-        raise ValueError(
-            f"time-varying lam must have the shape of b {tuple(b.shape)}, got {tuple(lam.shape)}"
-        )
-    if x0 is not None:
-        check_tensor(x0, "x0", ndim=2, dtypes=_DTYPES, finite=False)
-        if x0.dtype != b.dtype:
-            raise TypeError(f"x0 must have the same dtype as b ({b.dtype}), got {x0.dtype}")
-        if x0.device != b.device:
-            raise ValueError(f"x0 must be on the same device as b ({b.device}), got {x0.device}")
-        if tuple(x0.shape) != (batch, n):
-            raise ValueError(f"x0 must have shape (B, N) = {(batch, n)}, got {tuple(x0.shape)}")
+    # the inputs read, to name the culprit (_check_inputs_finite). Types, dtypes, shapes
+    # and devices: the checks of the public primitives too (ssmlib/scan/_checks.py).
+    check_scan_args(lam, b, x0)
     if backend == "auto":
         if b.is_cuda and triton_available(b.device):
             backend = "triton"
@@ -183,10 +181,6 @@ def _validate(lam, b, x0, backend):
 
 def _expand_lam(lam: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return lam.expand_as(b) if lam.ndim == 1 else lam
-
-
-def _compiling() -> bool:
-    return getattr(torch.compiler, "is_compiling", lambda: False)()
 
 
 def scan(
@@ -264,16 +258,17 @@ def scan(
     # x0 is omitted. Their finiteness joins the output's in one reduction.
     unseen = lam if lam.ndim == 1 else (lam[:, 0] if x0 is None else None)
     if backend == "sequential":
-        out = scan_sequential(lam, b, x0)
+        out = _scan_sequential(lam, b, x0)
         if not skip_check and not _all_finite(out, unseen):
             _check_inputs_finite(lam, b, x0)
             _check_overflow(out, lam)
         return out
     if backend == "compiled":
         # x0 handled by the kernels (no fold, no copy); the value check is the kernels'
-        # running sums (no second pass over the output) and the few unseen coefficients
+        # (final states, overflow flag; no second pass over the output) and the few
+        # unseen coefficients. Validated above: the unchecked entry point.
         report: list | None = None if skip_check else []
-        out = scan_compiled(lam, b, x0, report)
+        out = _scan_compiled(lam, b, x0, report)
         if skip_check or (report[0] and (unseen is None or _all_finite_cpu(unseen))):
             return out
         _check_inputs_finite(lam, b, x0)
@@ -297,7 +292,7 @@ def scan(
     # inf for |lam| > 1 long before the states do (inf * 0 = NaN in the combine).
     # Where that happens, the reference loop (differentiated by torch autograd)
     # gives the finite answer; if the loop overflows too, say so.
-    out = scan_sequential(lam, b)
+    out = _scan_sequential(lam, b)
     _check_overflow(out, lam)
     return out
 
@@ -310,52 +305,6 @@ def __getattr__(name: str):
         globals()["scan_triton"] = scan_triton
         return scan_triton
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _all_finite(x: torch.Tensor, extra: torch.Tensor | None = None) -> bool:
-    """True when every entry of ``x`` (and of ``extra``) is finite: one host read."""
-    with torch.no_grad():
-        # One reduction: NaN and inf propagate into the sum. A finite sum proves every
-        # entry finite; a non-finite one (possibly an overflow of the sum itself) gets
-        # the exact element-wise check.
-        total = x.sum()
-        if extra is not None and extra.numel():
-            total = total + extra.sum()
-        if bool(torch.isfinite(torch.view_as_real(total) if total.is_complex() else total).all()):
-            return True
-        return all(bool(torch.isfinite(torch.view_as_real(t) if t.is_complex() else t).all())
-                   for t in (x, extra) if t is not None)
-
-
-def _all_finite_cpu(x: torch.Tensor) -> bool:
-    """:func:`_all_finite` for a small CPU tensor, in numpy: a torch reduction right after
-    a compiled kernel costs 0.1-0.3 ms on one thread (measured, torch 2.13), numpy
-    microseconds."""
-    return bool(np.isfinite(x.detach().resolve_conj().resolve_neg().numpy()).all())
-
-
-def _check_inputs_finite(lam: torch.Tensor, b: torch.Tensor, x0: torch.Tensor | None) -> None:
-    """The error path: name the input (b, lam, x0) with a NaN or inf entry, if any."""
-    for name, t in (("b", b), ("lam", lam), ("x0", x0)):
-        if t is not None and t.numel():
-            check_tensor(t, name, finite=True)
-
-
-def _check_overflow(x: torch.Tensor, lam: torch.Tensor) -> None:
-    """Raise a clear error when the recurrence itself leaves the range of the dtype."""
-    if _all_finite(x):
-        return
-    with torch.no_grad():
-        bad = ~torch.isfinite(torch.view_as_real(x) if x.is_complex() else x)
-        if x.is_complex():
-            bad = bad.any(-1)
-        step = int(bad.any(dim=0).any(dim=-1).nonzero()[0, 0])
-        lam_max = float(lam.abs().max())
-    raise ValueError(
-        f"the recurrence overflows the range of {x.dtype} at step k={step} of L={x.shape[1]} "
-        f"(max |lam| = {lam_max:.6g}, b finite): the states grow without bound. "
-        "Use |lam| <= 1, a shorter sequence, smaller b, or a wider dtype (float64/complex128)"
-    )
 
 
 # ``import ssmlib.scan as S`` gives this module; calling it, ``sl.scan(lam, b)``,

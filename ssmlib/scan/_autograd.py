@@ -68,9 +68,9 @@ class LinearScan(torch.autograd.Function):
         if not _finite(g):
             # |lam| > 1: the running products of the parallel schedules overflow
             # (inf * 0 = NaN) where the plain loop does not; use the loop's values.
-            from .sequential import scan_sequential
+            from .sequential import _scan_sequential
 
-            g = scan_sequential(coeff, dy.flip(1)).flip(1)
+            g = _scan_sequential(coeff, dy.flip(1)).flip(1)
         dlam = lam_gradient(lam, g, x) if ctx.needs_input_grad[0] else None
         db = g if ctx.needs_input_grad[1] else None
         return dlam, db, None

@@ -20,47 +20,106 @@ kernel.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
 
-from .parallel import lam_powers
+from .._validation import check_int
+from .parallel import _lam_powers, _run_checked
 
 __all__ = ["scan_chunked", "default_chunk"]
 
 
 def default_chunk(length: int) -> int:
-    """Chunk size ``T ~ sqrt(L)``, balancing the two sequential loops."""
+    """Chunk size ``T = ceil(sqrt(L))``, balancing the two sequential loops.
+
+    Parameters
+    ----------
+    length : int
+        The sequence length ``L >= 1`` (any size: integer arithmetic, no allocation).
+
+    Returns
+    -------
+    int
+        ``ceil(sqrt(length))``, at least 1.
+
+    Raises
+    ------
+    TypeError
+        If ``length`` is not an int.
+    ValueError
+        If ``length < 1``.
+    """
+    length = check_int(length, "length", minimum=1)
+    if length > 2**52:  # beyond float64's exact integers: the exact integer square root
+        return math.isqrt(length - 1) + 1
+    return _default_chunk(length)
+
+
+def _default_chunk(length: int) -> int:
+    """:func:`default_chunk` for a validated ``length`` (float arithmetic: exact for
+    ``length <= 2**52``, and traceable by torch.compile for a symbolic length)."""
     return max(1, int(math.ceil(math.sqrt(max(length, 1)))))
 
 
 def scan_chunked(
-    lam: torch.Tensor, b: torch.Tensor, chunk: int | None = None
+    lam: torch.Tensor, b: torch.Tensor, chunk: int | None = None, *,
+    check_finite: bool = True,
 ) -> torch.Tensor:
     """Inclusive scan of ``x_k = lam_k x_{k-1} + b_k`` (``x_{-1} = 0``) in chunks.
 
     Parameters
     ----------
     lam : Tensor, shape (N,) or (B, L, N)
-    b : Tensor, shape (B, L, N)
+        Coefficients, time-invariant (one per channel) or time-varying; same dtype
+        and device as ``b``.
+    b : Tensor, shape (B, L, N), complex64, complex128, float32 or float64
+        Inputs, channel-last (batch, time, channel).
     chunk : int, optional
-        Chunk length ``T`` (default ``ceil(sqrt(L))``).
+        Chunk length ``T >= 1`` (default ``ceil(sqrt(L))``, :func:`default_chunk`).
+        A chunk longer than the sequence is the whole sequence (``T = L``), so the
+        padded buffers stay below twice the input's size whatever ``chunk``.
+    check_finite : bool
+        Check the result's values (one reduction): a NaN or inf input raises
+        ``ValueError`` naming it, and so does a non-finite result from finite inputs
+        (an overflow, ``|lam| > 1``). ``False`` returns the values as computed.
 
     Returns
     -------
     Tensor, shape (B, L, N)
 
+    Raises
+    ------
+    TypeError
+        If ``lam`` or ``b`` is not a tensor or has the wrong dtype, ``chunk`` is not
+        an int (or None), or ``check_finite`` is not a bool.
+    ValueError
+        For mismatched shapes or devices, ``chunk < 1``, and (``check_finite=True``)
+        non-finite values.
+
     Notes
     -----
-    Forward only, written in place into private buffers: call it under
-    ``torch.no_grad`` (``ssmlib.scan`` supplies the backward pass).
+    Forward written in place into private buffers, so not traced by autograd: when
+    ``lam`` or ``b`` requires grad (and grad mode is on) it gets the hand-written
+    backward pass that :func:`ssmlib.scan` (``backend="chunked"``) uses too, the
+    reversed scan (with the same ``chunk``).
     """
+    if chunk is not None:
+        chunk = check_int(chunk, "chunk", minimum=1)
+    return _run_checked(functools.partial(_scan_chunked, chunk=chunk), lam, b, check_finite,
+                        native_grad=False, name="scan_chunked")
+
+
+def _scan_chunked(
+    lam: torch.Tensor, b: torch.Tensor, chunk: int | None = None
+) -> torch.Tensor:
+    """:func:`scan_chunked` without checks (``chunk`` None or an int ``>= 1``)."""
     batch, length, n = b.shape
     if length == 0:
         return b.clone()
-    t_len = default_chunk(length) if chunk is None else int(chunk)
-    if t_len < 1:
-        raise ValueError(f"chunk must be >= 1, got {chunk}")
+    # a chunk longer than the sequence is the sequence (same values, no padding)
+    t_len = _default_chunk(length) if chunk is None else min(chunk, length)
     n_chunks = -(-length // t_len)
     padded = n_chunks * t_len
     time_varying = lam.ndim == 3
@@ -81,7 +140,7 @@ def scan_chunked(
             s[:, :, t].addcmul_(lam, s[:, :, t - 1])
         # P_t = lam^(t+1), (T, N), each power rounded once (a cumulative product's
         # error would grow with t and be repeated by every carry step)
-        p = lam_powers(lam, torch.arange(1, t_len + 1, device=lam.device))
+        p = _lam_powers(lam, torch.arange(1, t_len + 1, device=lam.device))
 
     if n_chunks > 1:
         # carries h_c = P_{c,T-1} h_{c-1} + s_{c,T-1}, sequential over chunks

@@ -40,6 +40,15 @@ from functools import lru_cache
 import numpy as np
 import torch
 
+from ._checks import (
+    _all_finite_cpu,
+    _check_inputs_finite,
+    _check_overflow,
+    check_flag,
+    check_scan_args,
+    unseen_coefficients,
+)
+
 __all__ = ["scan_compiled", "numba_available", "PARALLEL_MIN"]
 
 
@@ -481,7 +490,7 @@ class CompiledScan(torch.autograd.Function):
 
 
 def scan_compiled(lam: torch.Tensor, b: torch.Tensor, x0: torch.Tensor | None = None,
-                  report: list | None = None) -> torch.Tensor:
+                  report: list | None = None, *, check_finite: bool = True) -> torch.Tensor:
     """Inclusive scan of ``x_k = lam_k x_{k-1} + b_k`` from ``x_{-1} = x0``, compiled loops.
 
     Parameters
@@ -495,18 +504,72 @@ def scan_compiled(lam: torch.Tensor, b: torch.Tensor, x0: torch.Tensor | None = 
         If given, ``True`` is appended when every value of the result is
         guaranteed finite, ``False`` otherwise (a non-finite value, or a false
         alarm when the sum of ``|Re x| + |Im x|`` reaches the dtype's largest value), found
-        by the kernel while it writes them: no second pass over the result.
+        by the kernel while it writes them: no second pass over the result. The
+        caller then judges the values: nothing is raised for them, whatever
+        ``check_finite``.
+    check_finite : bool
+        Without ``report``: check the result's values as :func:`ssmlib.scan` does
+        (the kernel's running sums, no second pass over the result): a NaN or inf
+        input raises ``ValueError`` naming it, and so do states that overflow the
+        dtype. ``False`` returns the values as computed.
 
     Returns
     -------
     Tensor, shape (B, L, N)
         Differentiable with respect to ``lam``, ``b`` and ``x0`` (compiled backward).
 
+    Raises
+    ------
+    TypeError
+        If ``lam``, ``b`` or ``x0`` is not a tensor or has the wrong dtype, ``report``
+        is not None or a list, or ``check_finite`` is not a bool.
+    ValueError
+        For mismatched shapes or devices, tensors not on the CPU, no numba, and
+        (``check_finite=True``, no ``report``) non-finite values.
+
     Notes
     -----
-    No input checks: call it through :func:`ssmlib.scan` (``backend="compiled"``)
-    for validated input. Needs numba.
+    Needs numba. :func:`ssmlib.scan` (``backend="compiled"``) runs the same checks and
+    then the unchecked kernels.
     """
+    check_finite = _check_compiled_args(lam, b, x0, report, check_finite)
+    if report is not None or not check_finite:
+        return _scan_compiled(lam, b, x0, report)
+    # the value check of ssmlib.scan: the kernel's report, and the coefficients no
+    # output depends on (lam (N,) when L = 1, lam[:, 0] when x0 is omitted)
+    found: list = []
+    out = _scan_compiled(lam, b, x0, found)
+    if b.shape[1] == 0:
+        _check_inputs_finite(lam, b, x0)  # no state computed: the inputs themselves
+        return out
+    unseen = unseen_coefficients(lam, x0)
+    if found[0] and (unseen is None or _all_finite_cpu(unseen)):
+        return out
+    _check_inputs_finite(lam, b, x0)
+    _check_overflow(out, lam)
+    return out
+
+
+def _check_compiled_args(lam, b, x0, report, check_finite) -> bool:
+    """The argument checks of :func:`scan_compiled` (no value is read); returns
+    ``check_finite`` as a bool."""
+    check_finite = check_flag(check_finite)
+    check_scan_args(lam, b, x0)
+    if report is not None and not isinstance(report, list):
+        raise TypeError(f"report must be None or a list, got {type(report).__name__}")
+    if b.device.type != "cpu":
+        raise ValueError(f"scan_compiled runs on CPU tensors; b is on {b.device}")
+    if not numba_available():
+        raise ValueError(
+            "scan_compiled needs the numba package (pip install numba, or the ssmlib "
+            "'accel' extra); use ssmlib.scan.scan_chunked (pure torch) without it"
+        )
+    return check_finite
+
+
+def _scan_compiled(lam: torch.Tensor, b: torch.Tensor, x0: torch.Tensor | None = None,
+                   report: list | None = None) -> torch.Tensor:
+    """:func:`scan_compiled` without checks (for validated input; ``report`` as there)."""
     if not (torch.is_grad_enabled() and any(
             t is not None and t.requires_grad for t in (lam, b, x0))):
         x, finite = _forward(lam, b, x0, check=report is not None)  # no graph to record

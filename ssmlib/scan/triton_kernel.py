@@ -146,7 +146,7 @@ def _scan_real(lam_r, src_r, shape, cplx, time_varying, backward, x_r, chunk_l, 
             # the kernel's running product rounds CHUNK_L times, and every carry repeats
             # that error (at |lam| = 0.9999, L = 65536 in complex64: 1.2e-5 relative
             # error against 1e-6 with exact powers)
-            from .parallel import lam_powers
+            from .parallel import _lam_powers as lam_powers  # unchecked: values checked by scan()
 
             lam_c = torch.view_as_complex(lam_r) if cplx else lam_r
             if backward:
