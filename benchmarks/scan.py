@@ -389,6 +389,30 @@ def provenance(device: torch.device, argv, note: str) -> dict:
     }
 
 
+def _steady_allocator() -> str:
+    """Make glibc keep freed memory (no trimming, no fresh mmap for big blocks).
+
+    By default glibc returns a large freed block to the operating system, or maps a new
+    one, depending on the sizes freed before; the next tensor of that size then takes a
+    page fault per 4 KiB page when first written (about 8 ms for 16 MB here), on some
+    calls of some contenders only, set by the order of the contenders. With both
+    thresholds at 1 GiB every contender reuses warm memory after the warm-up: the
+    table measures the scans, not the page faults. Returns what was done."""
+    import ctypes
+    import ctypes.util
+
+    if platform.system() != "Linux":
+        return "default (not Linux: --steady-allocator ignored)"
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        m_trim_threshold, m_mmap_threshold = -1, -3  # <malloc.h>
+        ok = libc.mallopt(m_trim_threshold, 1 << 30) and libc.mallopt(m_mmap_threshold, 1 << 30)
+    except (OSError, AttributeError):
+        ok = False
+    return ("glibc mallopt M_TRIM_THRESHOLD = M_MMAP_THRESHOLD = 1 GiB (freed memory kept "
+            "for reuse)" if ok else "default (mallopt unavailable)")
+
+
 def main(argv: list[str] | None = None) -> list[dict]:
     argv = sys.argv[1:] if argv is None else argv
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -405,6 +429,10 @@ def main(argv: list[str] | None = None) -> list[dict]:
     p.add_argument("--threads", type=int, default=0,
                    help="CPU threads for torch and numba (default 0: leave as they are); "
                         "1 on a shared machine, where a busy core stalls every parallel region")
+    p.add_argument("--steady-allocator", action="store_true",
+                   help="CPU, Linux/glibc: keep freed memory for reuse (mallopt), so that a "
+                        "contender's output does not page-fault anew on some calls depending on "
+                        "what the contender before it freed; recorded in the provenance")
     p.add_argument("--max-sequential-length", type=int, default=4096,
                    help="skip the (slow, Python-loop) sequential backend above this L")
     p.add_argument("--block-l", type=int, default=None)
@@ -445,7 +473,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
     if device.type == "cpu" and peers[1] is None:
         print("(jax is not installed: no jax.lax.scan peer)", flush=True)
 
+    allocator = _steady_allocator() if args.steady_allocator else "default"
     info = provenance(device, ["benchmarks/scan.py", *argv], args.note)
+    info["allocator"] = allocator
     print("# ssmlib.scan benchmark\n")
     for k, v in info.items():
         print(f"- {k}: {v}")
