@@ -10,11 +10,10 @@ written to a temporary file in the same folder and moved into place with
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
-import os
-import tempfile
 from pathlib import Path
+
+from ssmlib.runstate import _atomic_write
 
 
 def new_stem(folder: Path, kind: str, suffixes: tuple[str, ...] = (".json", ".md"),
@@ -30,13 +29,9 @@ def new_stem(folder: Path, kind: str, suffixes: tuple[str, ...] = (".json", ".md
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` via a temporary file and ``os.replace``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """Write ``text`` (UTF-8) to ``path`` atomically: ssmlib's own temporary file +
+    ``os.replace`` writer (:mod:`ssmlib.runstate`), as for training runs."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    data = text.encode("utf-8")
+    _atomic_write(Path(path), lambda f: f.write(data))

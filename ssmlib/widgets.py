@@ -55,7 +55,7 @@ import re
 import sys
 import uuid
 from dataclasses import dataclass, field
-from numbers import Integral, Real
+from numbers import Real
 from typing import Any, Callable, Iterator, Mapping, Sequence, Union
 
 import numpy as np

@@ -111,6 +111,16 @@ def test_step_equals_parallel_forward():
     torch.testing.assert_close(state, xL, rtol=1e-12, atol=1e-12)
 
 
+def _stepped(blk, x):
+    """``blk.step`` over the time axis of ``x`` (B, L, H) from a zero state, outputs
+    stacked to (B, L, H)."""
+    state, ys = None, []
+    for k in range(x.shape[1]):
+        yk, state = blk.step(x[:, k], state)
+        ys.append(yk)
+    return torch.stack(ys, 1)
+
+
 @pytest.mark.parametrize("norm", ["layer", "batch"])
 def test_block_step_equals_forward_in_eval(norm):
     torch.manual_seed(4)
@@ -120,11 +130,7 @@ def test_block_step_equals_forward_in_eval(norm):
     blk.eval()
     x = torch.randn(2, 15, 6, dtype=torch.float64)
     y = blk(x)
-    state, ys = None, []
-    for k in range(15):
-        yk, state = blk.step(x[:, k], state)
-        ys.append(yk)
-    torch.testing.assert_close(torch.stack(ys, 1), y, rtol=1e-10, atol=1e-10)
+    torch.testing.assert_close(_stepped(blk, x), y, rtol=1e-10, atol=1e-10)
 
 
 def test_stable_for_any_parameter_values():
@@ -414,17 +420,11 @@ def test_block_step_matches_forward_with_and_without_autograd(d_model, d_state, 
     x = torch.randn(batch, 6, d_model, dtype=torch.float64)
     with torch.no_grad():
         y = blk(x)
-        state, ys = None, []
-        for k in range(6):
-            yk, state = blk.step(x[:, k], state)
-            ys.append(yk)
-    torch.testing.assert_close(torch.stack(ys, 1), y, rtol=1e-10, atol=1e-10)
-    ys, state = [], None
-    for k in range(6):  # autograd on
-        yk, state = blk.step(x[:, k], state)
-        ys.append(yk)
-    assert ys[-1].requires_grad
-    torch.testing.assert_close(torch.stack(ys, 1).detach(), y, rtol=1e-10, atol=1e-10)
+        stepped = _stepped(blk, x)
+    torch.testing.assert_close(stepped, y, rtol=1e-10, atol=1e-10)
+    stepped = _stepped(blk, x)  # autograd on
+    assert stepped.requires_grad
+    torch.testing.assert_close(stepped.detach(), y, rtol=1e-10, atol=1e-10)
 
 
 def test_block_step_float32_contiguous_batch_one():
@@ -434,11 +434,8 @@ def test_block_step_float32_contiguous_batch_one():
     blk = LRUBlock(16, 8).eval()
     x = torch.randn(1, 20, 16)
     with torch.no_grad():
-        y, state, ys = blk(x), None, []
-        for k in range(20):
-            yk, state = blk.step(x[:, k], state)
-            ys.append(yk)
-    torch.testing.assert_close(torch.stack(ys, 1), y, rtol=1e-5, atol=1e-5)
+        y, stepped = blk(x), _stepped(blk, x)
+    torch.testing.assert_close(stepped, y, rtol=1e-5, atol=1e-5)
 
 
 def test_step_cache_follows_replaced_parameters_and_modules():

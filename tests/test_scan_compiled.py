@@ -69,7 +69,10 @@ def rel_err(x, ref):
 # --- without numba ----------------------------------------------------------------------------
 def test_without_numba_compiled_is_a_clear_error_and_auto_is_chunked(monkeypatch):
     lam, b, _ = problem(2, 20, 3, torch.complex64)
+    # numba_available as ssmlib.scan reads it (the auto choice) and as the compiled
+    # backend's precondition check reads it
     monkeypatch.setattr(scan_module, "numba_available", lambda: False)
+    monkeypatch.setattr(compiled, "numba_available", lambda: False)
     with pytest.raises(ValueError, match="backend='compiled' needs the numba package"):
         sl.scan(lam, b, backend="compiled")
     called = []

@@ -60,7 +60,7 @@ from ._checks import (  # noqa: F401 (_DTYPES: the old name of SCAN_DTYPES, kept
     check_scan_args,
 )
 from .chunked import _scan_chunked, default_chunk, scan_chunked
-from .compiled import _scan_compiled, numba_available, scan_compiled
+from .compiled import _require_compiled, _scan_compiled, numba_available, scan_compiled
 from ..schedules import blelloch_schedule, hillis_steele_schedule  # noqa: F401 (moved there)
 from .parallel import (
     _scan_blelloch,
@@ -163,13 +163,7 @@ def _validate(lam, b, x0, backend):
         else:
             backend = "chunked"
     if backend == "compiled":
-        if b.device.type != "cpu":
-            raise ValueError(f"backend='compiled' runs on CPU tensors; b is on {b.device}")
-        if not numba_available():
-            raise ValueError(
-                "backend='compiled' needs the numba package (pip install numba, or the "
-                "ssmlib 'accel' extra); use backend='chunked' (pure torch) without it"
-            )
+        _require_compiled(b, "backend='compiled'", "backend='chunked'")
     if backend == "triton" and not triton_available(b.device):
         raise ValueError(
             "backend='triton' needs the triton package and a CUDA tensor "

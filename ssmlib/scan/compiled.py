@@ -75,10 +75,7 @@ def _kernels(parallel: bool = True):
     cache once per process: forward (time-invariant and time-varying lam), backward
     (both), and the forward for complex input in split real/imaginary form (both)."""
     if not numba_available():
-        raise ValueError(
-            "backend='compiled' needs the numba package (pip install numba, or the "
-            "ssmlib 'accel' extra); use backend='chunked' (pure torch) without it"
-        )
+        raise _numba_missing("backend='compiled'", "backend='chunked'")
     import numba as nb
 
     opts = dict(parallel=parallel, cache=True, nogil=True)
@@ -557,14 +554,23 @@ def _check_compiled_args(lam, b, x0, report, check_finite) -> bool:
     check_scan_args(lam, b, x0)
     if report is not None and not isinstance(report, list):
         raise TypeError(f"report must be None or a list, got {type(report).__name__}")
-    if b.device.type != "cpu":
-        raise ValueError(f"scan_compiled runs on CPU tensors; b is on {b.device}")
-    if not numba_available():
-        raise ValueError(
-            "scan_compiled needs the numba package (pip install numba, or the ssmlib "
-            "'accel' extra); use ssmlib.scan.scan_chunked (pure torch) without it"
-        )
+    _require_compiled(b, "scan_compiled", "ssmlib.scan.scan_chunked")
     return check_finite
+
+
+def _require_compiled(b: torch.Tensor, what: str, alternative: str) -> None:
+    """The compiled backend's preconditions: ``b`` on the CPU and numba importable;
+    else a ValueError saying so, naming the caller's entry point ``what`` and the pure
+    torch ``alternative``."""
+    if b.device.type != "cpu":
+        raise ValueError(f"{what} runs on CPU tensors; b is on {b.device}")
+    if not numba_available():
+        raise _numba_missing(what, alternative)
+
+
+def _numba_missing(what: str, alternative: str) -> ValueError:
+    return ValueError(f"{what} needs the numba package (pip install numba, or the ssmlib "
+                      f"'accel' extra); use {alternative} (pure torch) without it")
 
 
 def _scan_compiled(lam: torch.Tensor, b: torch.Tensor, x0: torch.Tensor | None = None,
